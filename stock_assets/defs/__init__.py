@@ -1,0 +1,1 @@
+"""Dagster definitions, one package per domain; `stock_assets.definitions` gathers them."""

@@ -1,0 +1,7 @@
+"""Daily prices: price sources, `daily_ohlcv` and `corporate_actions`."""
+
+import dagster as dg
+
+from stock_assets.defs.prices.assets import daily_prices
+
+defs = dg.Definitions(assets=[daily_prices])

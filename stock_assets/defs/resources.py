@@ -1,0 +1,47 @@
+"""Resources chosen from the settings: the synthetic or the live sources, and storage.
+
+`STOCK_ASSETS_SOURCE=synthetic` swaps every external system for an offline one; nothing
+else in the code location changes.
+"""
+
+from __future__ import annotations
+
+from stock_assets.defs.prices.sources import PriceSource
+from stock_assets.defs.prices.synthetic import SyntheticPriceSource
+from stock_assets.defs.universe.sources import SyntheticUniverseSource, UniverseSource
+from stock_assets.settings import Settings
+from stock_assets.storage.io_managers import LakeIOManager, WarehouseIOManager
+from stock_assets.storage.resource import WarehouseResource
+
+
+def price_source(settings: Settings) -> PriceSource:
+    if settings.source == "synthetic":
+        return SyntheticPriceSource(ticker_count=settings.synthetic_tickers)
+    from stock_assets.defs.prices.yahoo import YahooPriceSource
+
+    return YahooPriceSource()
+
+
+def universe_source(settings: Settings) -> UniverseSource:
+    if settings.universe == "synthetic":
+        return SyntheticUniverseSource(ticker_count=settings.synthetic_tickers)
+    from stock_assets.defs.universe.live import live_universe_source
+
+    return live_universe_source(settings)
+
+
+def build_resources(settings: Settings) -> dict:
+    data_dir = str(settings.data_dir)
+    return {
+        "source": price_source(settings),
+        "universe_source": universe_source(settings),
+        "warehouse": WarehouseResource(
+            database=str(settings.warehouse_path), lake_dir=str(settings.lake_dir)
+        ),
+        "lake_io_manager": LakeIOManager(data_dir=data_dir),
+        "warehouse_io_manager": WarehouseIOManager(data_dir=data_dir),
+    }
+
+
+def resources() -> dict:
+    return build_resources(Settings.from_env())

@@ -1,0 +1,94 @@
+-- The warehouse's schemas and tables (docs/data_model.md explains every column).
+-- No PRIMARY KEY constraints: DuckDB checks them over-eagerly when a transaction deletes
+-- and re-inserts the same key; keys are kept unique by delete-then-insert and by asset checks.
+-- Idempotent: run at every open of a writer so that a new table appears without a migration step.
+CREATE SCHEMA IF NOT EXISTS universe;
+CREATE SCHEMA IF NOT EXISTS prices;
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE SCHEMA IF NOT EXISTS qa;
+CREATE SCHEMA IF NOT EXISTS dashboard;
+
+CREATE TABLE IF NOT EXISTS universe.tickers (
+    symbol        VARCHAR NOT NULL,
+    yahoo_symbol  VARCHAR NOT NULL,
+    name          VARCHAR,
+    exchange      VARCHAR,
+    sources       VARCHAR,
+    sector        VARCHAR,
+    sub_industry  VARCHAR,
+    is_etf        BOOLEAN NOT NULL DEFAULT FALSE,
+    status        VARCHAR NOT NULL,          -- active | delisted | archived
+    first_seen    TIMESTAMP NOT NULL,
+    last_seen     TIMESTAMP NOT NULL,
+    delisted_on   DATE,
+    archived_on   DATE,
+    updated_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS universe.listing_snapshots (
+    scraped_at    TIMESTAMP NOT NULL,
+    source        VARCHAR NOT NULL,
+    symbol        VARCHAR NOT NULL,
+    yahoo_symbol  VARCHAR NOT NULL,
+    name          VARCHAR,
+    exchange      VARCHAR,
+    sector        VARCHAR,
+    sub_industry  VARCHAR,
+    is_etf        BOOLEAN NOT NULL DEFAULT FALSE,
+    date_added    VARCHAR,
+    cik           VARCHAR,
+    run_id        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS universe.rejected_symbols (
+    scraped_at    TIMESTAMP NOT NULL,
+    source        VARCHAR NOT NULL,
+    raw_symbol    VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL,
+    run_id        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS prices.corporate_actions (
+    symbol        VARCHAR NOT NULL,
+    ex_date       DATE NOT NULL,
+    kind          VARCHAR NOT NULL,          -- split | dividend
+    value         DOUBLE NOT NULL,           -- split ratio (new/old) or cash per share
+    source        VARCHAR NOT NULL,
+    ingested_at   TIMESTAMP NOT NULL,
+    run_id        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS ops.fetch_errors (
+    run_id        VARCHAR,
+    session       DATE NOT NULL,
+    symbol        VARCHAR NOT NULL,
+    code          VARCHAR NOT NULL,
+    message       VARCHAR,
+    attempts      INTEGER NOT NULL DEFAULT 1,
+    recorded_at   TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ops.dead_letter (
+    symbol        VARCHAR NOT NULL,
+    since         TIMESTAMP NOT NULL,
+    failed_nights INTEGER NOT NULL,
+    last_code     VARCHAR,
+    last_message  VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS ops.fetch_reports (
+    run_id        VARCHAR NOT NULL,
+    first_session DATE NOT NULL,
+    last_session  DATE NOT NULL,
+    provider      VARCHAR NOT NULL,
+    requested     INTEGER NOT NULL,
+    fetched       INTEGER NOT NULL,
+    failed        INTEGER NOT NULL,
+    rows          BIGINT NOT NULL,
+    refetched     INTEGER NOT NULL DEFAULT 0,
+    latency_p50_ms DOUBLE,
+    latency_p95_ms DOUBLE,
+    failures_by_code VARCHAR,                -- JSON object code -> count
+    seconds       DOUBLE,
+    recorded_at   TIMESTAMP NOT NULL
+);

@@ -1,0 +1,177 @@
+"""The DuckDB warehouse: short write transactions, lock-tolerant, views over the lake.
+
+Why so careful with connections: DuckDB lets one process at a time hold a file read-write,
+and a process that keeps a connection open locks out every other process, readers
+included (DAGSTER_NOTES.md). So: open, write, commit, close, and retry the open with
+backoff when another run holds the file.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from stock_assets.lib.schema import DAILY_OHLCV
+
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+LOCK_WAIT_SECONDS = 120.0
+
+
+class WarehouseLocked(RuntimeError):
+    """Another process held the warehouse for longer than the wait allows."""
+
+
+def _is_lock_error(err: Exception) -> bool:
+    text = str(err).lower()
+    return "lock" in text or "conflicting" in text or "being used by another" in text
+
+
+def _checked(table: str) -> str:
+    """A `schema.table` name from code; refuses anything else so data never becomes SQL."""
+    if not _IDENTIFIER.match(table):
+        raise ValueError(f"{table!r} is not a schema-qualified identifier")
+    return table
+
+
+class Warehouse:
+    """One DuckDB file. Every method opens and closes its own connection."""
+
+    def __init__(self, path: Path | str, lake_root: Path | str | None = None,
+                 lock_wait_seconds: float = LOCK_WAIT_SECONDS):
+        self.path = Path(path)
+        self.lake_root = Path(lake_root) if lake_root else self.path.parent / "lake"
+        self.lock_wait_seconds = lock_wait_seconds
+
+    # -- connections ---------------------------------------------------------------------
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection held only for the `with` block, retried while another run holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only and not self.path.exists():
+            read_only = False  # nothing to read yet: create it
+        deadline = time.monotonic() + self.lock_wait_seconds
+        delay = 0.05
+        while True:
+            try:
+                conn = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as err:
+                if not _is_lock_error(err) or time.monotonic() > deadline:
+                    if _is_lock_error(err):
+                        raise WarehouseLocked(
+                            f"{self.path} stayed locked by another process for "
+                            f"{self.lock_wait_seconds:.0f}s; is a long run writing?"
+                        ) from err
+                    raise
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 2.0)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction: committed at the end of the block, rolled back on error."""
+        with self.connect() as conn:
+            conn.execute("BEGIN TRANSACTION")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # -- schema --------------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create every schema, table and view that does not exist yet."""
+        ddl = resources.files("stock_assets.storage").joinpath("schema.sql").read_text()
+        with self.connect() as conn:
+            conn.execute(ddl)
+            self._create_price_views(conn)
+
+    def refresh_views(self) -> None:
+        """Re-point the lake views; call after the lake gains its first partition."""
+        with self.connect() as conn:
+            self._create_price_views(conn)
+
+    def _create_price_views(self, conn: duckdb.DuckDBPyConnection) -> None:
+        glob = str(self.lake_root / "daily_ohlcv" / "date=*" / "data.parquet")
+        has_files = any((self.lake_root / "daily_ohlcv").glob("date=*/data.parquet"))
+        columns = ", ".join(DAILY_OHLCV)
+        if has_files:
+            # The path comes from our own settings, never from data; quoted as a literal.
+            literal = "'" + glob.replace("'", "''") + "'"
+            source = (
+                f"SELECT {columns} FROM read_parquet({literal}, hive_partitioning = true, "
+                "union_by_name = true)"
+            )
+        else:
+            # An empty glob fails in read_parquet: keep a typed, empty view until data lands.
+            typed = ", ".join(f"CAST(NULL AS {_duck_type(t)}) AS {c}" for c, t in DAILY_OHLCV.items())
+            source = f"SELECT {typed} WHERE FALSE"
+        conn.execute("CREATE SCHEMA IF NOT EXISTS prices")
+        conn.execute(f"CREATE OR REPLACE VIEW prices.daily_ohlcv AS {source}")
+
+    # -- reads and writes ----------------------------------------------------------------
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pl.DataFrame:
+        """Run a parameterised query and return a polars frame."""
+        with self.connect(read_only=False) as conn:
+            return conn.execute(sql, params or []).pl()
+
+    def scalar(self, sql: str, params: Sequence | dict | None = None):
+        with self.connect() as conn:
+            row = conn.execute(sql, params or []).fetchone()
+            return row[0] if row else None
+
+    def count(self, table: str, where: str = "", params: Sequence | None = None) -> int:
+        """Row count of `table` (a name from code) with an optional parameterised filter."""
+        sql = f"SELECT count(*) FROM {_checked(table)}" + (f" WHERE {where}" if where else "")
+        return int(self.scalar(sql, params))
+
+    def replace_rows(self, table: str, frame: pl.DataFrame, delete_where: str,
+                     params: Sequence | None = None) -> int:
+        """Delete the rows `delete_where` selects, then insert `frame`, in one transaction.
+
+        Reruns therefore replace what they wrote before instead of adding to it.
+        """
+        table = _checked(table)
+        with self.transaction() as conn:
+            conn.execute(f"DELETE FROM {table} WHERE {delete_where}", params or [])
+            if frame.height:
+                conn.register("incoming", frame.to_arrow())
+                cols = ", ".join(frame.columns)
+                conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+                conn.unregister("incoming")
+        return frame.height
+
+    def append_rows(self, table: str, frame: pl.DataFrame) -> int:
+        table = _checked(table)
+        if not frame.height:
+            return 0
+        with self.transaction() as conn:
+            conn.register("incoming", frame.to_arrow())
+            cols = ", ".join(frame.columns)
+            conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
+            conn.unregister("incoming")
+        return frame.height
+
+
+def _duck_type(dtype: pl.DataType) -> str:
+    mapping = {
+        pl.Date: "DATE", pl.String: "VARCHAR", pl.Float64: "DOUBLE", pl.Int64: "BIGINT",
+    }
+    for polars_type, duck in mapping.items():
+        if dtype == polars_type:
+            return duck
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
+    raise TypeError(f"no DuckDB type for {dtype}")
