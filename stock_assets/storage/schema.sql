@@ -92,3 +92,52 @@ CREATE TABLE IF NOT EXISTS ops.fetch_reports (
     seconds       DOUBLE,
     recorded_at   TIMESTAMP NOT NULL
 );
+
+-- Quality: one row per failing row per check (resolved by a later passing run), and one
+-- row per partition per check.
+CREATE TABLE IF NOT EXISTS qa.failures (
+    check_name    VARCHAR NOT NULL,
+    severity      VARCHAR NOT NULL,          -- ERROR | WARN | INFO
+    date          DATE,
+    symbol        VARCHAR,
+    value         DOUBLE,
+    threshold     DOUBLE,
+    details       VARCHAR,
+    run_id        VARCHAR,
+    first_seen    TIMESTAMP NOT NULL,
+    resolved      BOOLEAN NOT NULL DEFAULT FALSE,
+    resolved_at   TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS qa.summary (
+    date          DATE NOT NULL,
+    check_name    VARCHAR NOT NULL,
+    severity      VARCHAR NOT NULL,
+    passed        BOOLEAN NOT NULL,
+    failed_rows   BIGINT NOT NULL,
+    run_id        VARCHAR,
+    checked_at    TIMESTAMP NOT NULL
+);
+
+-- Dashboard: one row per as-of session per KPI.
+CREATE TABLE IF NOT EXISTS dashboard.kpis (
+    as_of         DATE NOT NULL,
+    kpi           VARCHAR NOT NULL,
+    value         DOUBLE NOT NULL,
+    status        VARCHAR NOT NULL,          -- green | yellow | red
+    yellow_at     DOUBLE,
+    red_at        DOUBLE,
+    run_id        VARCHAR,
+    computed_at   TIMESTAMP NOT NULL
+);
+
+-- Intraday snapshots, kept apart from daily bars and pruned after a configurable number of days.
+CREATE TABLE IF NOT EXISTS prices.intraday_quotes (
+    snapshot_at   TIMESTAMP NOT NULL,        -- UTC
+    symbol        VARCHAR NOT NULL,
+    price         DOUBLE NOT NULL,
+    change_pct    DOUBLE,
+    volume        BIGINT,
+    provider      VARCHAR NOT NULL,
+    run_id        VARCHAR
+);

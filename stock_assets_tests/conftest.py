@@ -1,0 +1,93 @@
+"""Shared fixtures: every test gets its own data dir and DAGSTER_HOME; nothing touches ~/ or the network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from stock_assets.defs.resources import build_resources
+from stock_assets.settings import REPO_ROOT, Settings
+from stock_assets.storage.warehouse import Warehouse
+
+SHARED_DATA = (REPO_ROOT.parent / "shared" / "data").resolve()
+DEFAULT_TEST_TICKERS = 60
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test (with the reason) when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"third-party data {path} is absent (a fresh clone has no ../shared/data)")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def dagster_home(tmp_path: Path) -> Path:
+    """A temp DAGSTER_HOME with the project's dagster.yaml (so instance config is tested too)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings.from_env(
+        {
+            "STOCK_ASSETS_SOURCE": "synthetic",
+            "STOCK_ASSETS_DATA_DIR": str(data_dir),
+            "STOCK_ASSETS_SYNTHETIC_TICKERS": str(DEFAULT_TEST_TICKERS),
+        }
+    )
+
+
+@pytest.fixture
+def offline_resources(settings: Settings) -> dict:
+    return build_resources(settings)
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+@pytest.fixture
+def warehouse(data_dir: Path) -> Warehouse:
+    wh = Warehouse(data_dir / "warehouse.duckdb", data_dir / "lake")
+    wh.ensure_schema()
+    return wh
+
+
+@pytest.fixture
+def cli_env(data_dir: Path, dagster_home: Path) -> dict:
+    """Environment for `dagster ...` subprocesses: synthetic source, temp data and home."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOCK_ASSETS_")}
+    env.update(
+        DAGSTER_HOME=str(dagster_home),
+        STOCK_ASSETS_SOURCE="synthetic",
+        STOCK_ASSETS_DATA_DIR=str(data_dir),
+        STOCK_ASSETS_SYNTHETIC_TICKERS=str(DEFAULT_TEST_TICKERS),
+    )
+    return env
+
+
+def run_cli(args: list[str], env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run a `dagster` CLI command of this venv from the repo root; output captured."""
+    exe = Path(sys.executable).parent / "dagster"
+    return subprocess.run(
+        [str(exe), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    )
