@@ -91,3 +91,55 @@ def run_cli(args: list[str], env: dict, timeout: float = 300) -> subprocess.Comp
     return subprocess.run(
         [str(exe), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,
     )
+
+
+# -- pipeline helpers (foundation tests; others may use them) ------------------------------
+UNIVERSE_AS_OF = "2024-06-03"
+
+
+def universe_config(as_of: str = UNIVERSE_AS_OF) -> dict:
+    """Run config that scrapes the synthetic exchange as of `as_of` (deterministic universe)."""
+    return {"ops": {"ticker_universe": {"config": {"as_of": as_of}}}}
+
+
+def price_assets() -> list:
+    """ticker_universe, the daily_prices multi-asset and the foundation checks, for dg.materialize."""
+    from stock_assets.defs.prices.assets import daily_prices
+    from stock_assets.defs.quality.price_checks import daily_ohlcv_foundation_checks
+    from stock_assets.defs.universe.assets import ticker_universe
+
+    return [ticker_universe, daily_prices, daily_ohlcv_foundation_checks]
+
+
+def materialize_universe(resources: dict, instance, as_of: str = UNIVERSE_AS_OF):
+    from stock_assets.defs.universe.assets import ticker_universe
+
+    result = dg.materialize([ticker_universe], resources=resources, instance=instance,
+                            run_config=universe_config(as_of))
+    assert result.success
+    return result
+
+
+def materialize_prices(resources: dict, instance, partition_key: str | None = None,
+                       partition_range: tuple[str, str] | None = None, raise_on_error: bool = True):
+    """daily_ohlcv + corporate_actions + foundation checks for one day or a range, as ONE run."""
+    tags = {}
+    if partition_range:
+        tags = {"dagster/asset_partition_range_start": partition_range[0],
+                "dagster/asset_partition_range_end": partition_range[1]}
+    return dg.materialize(
+        price_assets(), selection=["daily_ohlcv", "corporate_actions"], partition_key=partition_key,
+        tags=tags, resources=resources, instance=instance, raise_on_error=raise_on_error,
+    )
+
+
+@pytest.fixture
+def universe_ready(offline_resources: dict, instance) -> dict:
+    """offline_resources with the synthetic universe (as of 2024-06-03) already materialised."""
+    materialize_universe(offline_resources, instance)
+    return offline_resources
+
+
+def files_under(root: Path) -> set[Path]:
+    """Every file below `root` (to prove that a run wrote nothing outside its data dir)."""
+    return {p for p in root.rglob("*") if p.is_file()}

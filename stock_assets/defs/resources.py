@@ -6,6 +6,8 @@ else in the code location changes.
 
 from __future__ import annotations
 
+from stock_assets.defs.automation.alert_senders import alert_sender
+from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource, YahooQuoteSource
 from stock_assets.defs.prices.sources import PriceSource
 from stock_assets.defs.prices.synthetic import SyntheticPriceSource
 from stock_assets.defs.universe.sources import SyntheticUniverseSource, UniverseSource
@@ -30,6 +32,13 @@ def universe_source(settings: Settings) -> UniverseSource:
     return live_universe_source(settings)
 
 
+def quote_source(settings: Settings) -> QuoteSource:
+    """Intraday quotes (the `intraday_quotes` asset): synthetic offline, Yahoo live."""
+    if settings.source == "synthetic":
+        return SyntheticQuoteSource(ticker_count=settings.synthetic_tickers)
+    return YahooQuoteSource()
+
+
 def build_resources(settings: Settings) -> dict:
     data_dir = str(settings.data_dir)
     return {
@@ -40,6 +49,8 @@ def build_resources(settings: Settings) -> dict:
         ),
         "lake_io_manager": LakeIOManager(data_dir=data_dir),
         "warehouse_io_manager": WarehouseIOManager(data_dir=data_dir),
+        "quotes": quote_source(settings),
+        "alerts": alert_sender(settings),  # alert sensors: Telegram/webhook, or log only
     }
 
 

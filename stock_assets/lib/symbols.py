@@ -31,6 +31,7 @@ class Rejected:
 
     raw: str
     reason: str
+    source: str = ""  # the listing source that refused it, when known
 
 
 def clean(raw: str) -> str:
@@ -64,12 +65,66 @@ def to_yahoo_symbol(raw: str, suffix: str = "") -> str:
     match = _SHARE_CLASS_DOT.match(symbol)
     if match:
         symbol = f"{match.group(1)}-{match.group(2)}"
-    validate(symbol)
-    if suffix:
-        if not re.fullmatch(r"\.[A-Z]{1,3}", suffix):
-            raise InvalidSymbol(raw, f"bad exchange suffix {suffix!r}")
-        symbol = validate(symbol + suffix)
+    try:
+        validate(symbol)
+        if suffix:
+            if not re.fullmatch(r"\.[A-Z]{1,3}", suffix):
+                raise InvalidSymbol(raw, f"bad exchange suffix {suffix!r}")
+            symbol = validate(symbol + suffix)
+    except InvalidSymbol as err:
+        raise InvalidSymbol(raw, err.reason) from None  # report what the source wrote
     return symbol
+
+
+# NASDAQ Trader's "NASDAQ Symbol" notation marks issues that are not common stock or ETFs
+# (see nasdaqtrader.com "Symbology"): the universe does not track them, so they are
+# rejected with the kind named instead of being guessed into a Yahoo form.
+NASDAQ_NOTATION_KINDS = {
+    "-": "preferred share",
+    "+": "warrant",
+    "=": "unit",
+    "^": "right",
+    "#": "when-issued",
+    "*": "called for redemption",
+    "%": "when-distributed",
+}
+# The ACT/CQS spelling of the same kinds, used when the NASDAQ Symbol column is absent.
+_ACT_KIND_SUFFIXES = ((re.compile(r"\$"), "preferred share"), (re.compile(r"\.W[S]?$"), "warrant"),
+                      (re.compile(r"\.U$"), "unit"), (re.compile(r"\.R$"), "right"),
+                      (re.compile(r"\.V$"), "when-issued"))
+
+
+def from_nasdaq_trader(act_symbol: str, nasdaq_symbol: str | None = None) -> str:
+    """The Yahoo symbol of a NASDAQ Trader listing (`BRK.B` -> `BRK-B`).
+
+    Preferreds (`ABR$D` / `ABR-D`), warrants (`ACHR.W` / `ACHR+`), units, rights,
+    when-issued and called issues raise InvalidSymbol naming the kind: they are not common
+    stock or ETFs, and their Yahoo spelling is not reliable enough to guess.
+    """
+    act = clean(act_symbol)
+    nasdaq = clean(nasdaq_symbol or "")
+    for mark, kind in NASDAQ_NOTATION_KINDS.items():
+        if mark in nasdaq:
+            raise InvalidSymbol(act_symbol, f"{kind} ({nasdaq}): not tracked, the universe holds common stock and ETFs")
+    for pattern, kind in _ACT_KIND_SUFFIXES:
+        if pattern.search(act) and not nasdaq:
+            raise InvalidSymbol(act_symbol, f"{kind} ({act}): not tracked, the universe holds common stock and ETFs")
+    if "$" in act:
+        raise InvalidSymbol(act_symbol, f"preferred share ({act}): not tracked, the universe holds common stock and ETFs")
+    return to_yahoo_symbol(act)
+
+
+def foreign_symbol(raw: str, suffix: str) -> str:
+    """A foreign listing's Yahoo symbol: `BT.A` + `.L` -> `BT-A.L`, `RR.` -> `RR.L`, `SAP.DE` -> `SAP.DE`.
+
+    Index pages write London tickers with a trailing dot (`BP.`) and sometimes already
+    carry the exchange suffix; both are cleaned before the suffix is added once.
+    """
+    symbol = clean(raw)
+    if suffix and symbol.endswith(suffix.upper()):
+        symbol = symbol[: -len(suffix)]
+    symbol = symbol.rstrip(".")
+    return to_yahoo_symbol(symbol, suffix)
 
 
 def partition_symbols(raw_symbols: list[str], suffix: str = "") -> tuple[list[str], list[Rejected]]:

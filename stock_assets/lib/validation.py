@@ -23,6 +23,10 @@ class Outcome:
     offending: pl.DataFrame
     numbers: dict = field(default_factory=dict)
     description: str = ""
+    threshold: float | None = None  # the limit the rule compared against, for qa.failures
+    # Dates (first, last) this outcome is authoritative for: an earlier failure of the same
+    # check dated inside it and not found again is resolved. None: the rows' own dates.
+    scope: tuple | None = None
 
 
 def schema(frame: pl.DataFrame) -> Outcome:
@@ -56,6 +60,12 @@ def ohlc_consistency(frame: pl.DataFrame) -> Outcome:
     )
     bad = frame.filter(~rule.fill_null(False))
     return Outcome(bad.height == 0, bad, {"inconsistent_rows": bad.height})
+
+
+def zero_volume(frame: pl.DataFrame) -> Outcome:
+    """Rows traded with volume 0: a halted or stale quote rather than a real session."""
+    bad = frame.filter(pl.col("volume") == 0)
+    return Outcome(bad.height == 0, bad, {"zero_volume_rows": bad.height}, threshold=0.0)
 
 
 def completeness(frame: pl.DataFrame, expected: dict, min_share: float = DEFAULT_MIN_COMPLETENESS) -> Outcome:

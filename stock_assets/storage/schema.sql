@@ -76,6 +76,14 @@ CREATE TABLE IF NOT EXISTS ops.dead_letter (
     last_message  VARCHAR
 );
 
+-- When a symbol left the dead-letter queue (relisted, or re-enabled by a person): failures
+-- before it no longer count towards a new streak (storage/dead_letter.py).
+CREATE TABLE IF NOT EXISTS ops.dead_letter_releases (
+    symbol        VARCHAR NOT NULL,
+    released_at   TIMESTAMP NOT NULL,
+    reason        VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS ops.fetch_reports (
     run_id        VARCHAR NOT NULL,
     first_session DATE NOT NULL,

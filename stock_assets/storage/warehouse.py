@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from stock_assets.lib.adjust import ADJUSTED_VIEW_SQL
 from stock_assets.lib.schema import DAILY_OHLCV
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
@@ -120,6 +121,14 @@ class Warehouse:
             source = f"SELECT {typed} WHERE FALSE"
         conn.execute("CREATE SCHEMA IF NOT EXISTS prices")
         conn.execute(f"CREATE OR REPLACE VIEW prices.daily_ohlcv AS {source}")
+        # The split- and dividend-adjusted series, derived from the as-traded rows and
+        # prices.corporate_actions (lib/adjust.py); only once that table exists.
+        has_actions = conn.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'prices' AND table_name = 'corporate_actions'"
+        ).fetchone()[0]
+        if has_actions:
+            conn.execute(ADJUSTED_VIEW_SQL)
 
     # -- reads and writes ----------------------------------------------------------------
     def query(self, sql: str, params: Sequence | dict | None = None) -> pl.DataFrame:

@@ -2,4 +2,7 @@
 
 import dagster as dg
 
-defs = dg.Definitions()
+from stock_assets.defs.dashboard.html_asset import dashboard_html
+from stock_assets.defs.dashboard.kpi_assets import dashboard_kpis
+
+defs = dg.Definitions(assets=[dashboard_kpis, dashboard_html])

@@ -3,5 +3,6 @@
 import dagster as dg
 
 from stock_assets.defs.prices.assets import daily_prices
+from stock_assets.defs.prices.intraday import intraday_quotes
 
-defs = dg.Definitions(assets=[daily_prices])
+defs = dg.Definitions(assets=[daily_prices, intraday_quotes])

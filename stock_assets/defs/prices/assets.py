@@ -7,19 +7,33 @@ materialised alone from the UI.
 
 
 import datetime as dt
+import json
 import time
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from stock_assets.defs.partitions import trading_days, window_days
-from stock_assets.defs.prices import records
+from stock_assets.defs.prices import nightly_fetch, records
 from stock_assets.defs.prices.sources import FetchResult, PriceSource
+from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
 from stock_assets.lib import calendar, markdown
 from stock_assets.lib.schema import CORPORATE_ACTIONS, DAILY_OHLCV
 
 OWNERS = ["team:data-platform"]
+
+
+class DailyPricesConfig(dg.Config):
+    """Per-run choices a person makes in the launchpad; the defaults are the nightly run."""
+
+    full_refetch: bool = Field(default=False, description=(
+        "Fetch every symbol for every session of the window again, replacing stored rows "
+        "(default: fetch only what each symbol lacks)."))
+    release_dead_letters: list[str] = Field(default=[], description=(
+        "Symbols to take out of ops.dead_letter before fetching (re-enable by hand)."))
+    release_all_dead_letters: bool = Field(default=False, description="Re-enable every dead-lettered symbol.")
 
 
 def _utcnow() -> dt.datetime:
@@ -75,33 +89,82 @@ def refuse_unclosed(days: list[dt.date], now: dt.datetime) -> None:
     can_subset=True,
     pool="duckdb_warehouse",
 )
-def daily_prices(context: dg.AssetExecutionContext, source: PriceSource, warehouse: WarehouseResource):
-    """Fetch every symbol of the universe for the run's sessions; store bars and actions."""
+def daily_prices(context: dg.AssetExecutionContext, config: DailyPricesConfig, source: PriceSource,
+                 warehouse: WarehouseResource):
+    """Fetch what each symbol of the universe lacks for the run's sessions; store bars and actions."""
     days = window_days(context)
     now = _utcnow()
     refuse_unclosed(days, now)
     sessions = [d for d in days if calendar.is_session(d)]
     wh = warehouse.open()
+    lake = warehouse.lake
     started = time.monotonic()
+    run_id = context.run.run_id
+    _release_dead_letters(context, wh, config)
+    stored = records.stored_rows(lake, days)
+    refetched: list[str] = []
     if sessions:
         symbols = _symbols(wh, min(sessions))
         context.log.info(f"fetching {len(symbols)} symbols x {len(sessions)} sessions from {source.provider}")
-        result = source.fetch_range(symbols, sessions, log=context.log.info)
+        previous = records.previous_closes(lake, min(sessions))
+        try:
+            result, refetched = nightly_fetch.fetch_lacking(
+                source, symbols, sessions, stored, previous, context.log.info, config.full_refetch)
+        except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as err:
+            _record_cancelled(context, wh, err, symbols, sessions, source.provider, started, now)
+            raise
     else:
         symbols = []
         result = FetchResult.empty()
         context.log.info(f"{days[0]}..{days[-1]}: market closed (XNYS holiday or weekend); storing zero rows")
     bars, refused = records.quarantine(result.bars, max(sessions) if sessions else None)
     failures = result.failures + refused
-    records.record_fetch(wh, result, failures, context.run.run_id, source.provider, sessions,
-                         len(symbols), time.monotonic() - started, now)
-    run_id = context.run.run_id
-    stamped = bars.with_columns(ingested_at=pl.lit(now), run_id=pl.lit(run_id)).select(list(DAILY_OHLCV))
+    report = records.record_fetch(wh, result, failures, run_id, source.provider, sessions,
+                                  len(symbols), time.monotonic() - started, now)
+    newly_dead = dead_letter.update(wh, {f.symbol: (str(f.code), f.message) for f in failures}, now) if sessions else []
+    if newly_dead:
+        context.log.warning(f"dead letter: {len(newly_dead)} symbol(s) failed {dead_letter.NIGHTS_TO_DEAD_LETTER} "
+                            f"nights in a row and are skipped from now on: {', '.join(newly_dead[:20])}")
+    context.log.info(f"fetch report: {json.dumps(report, default=str)}")
+    fresh = bars.with_columns(ingested_at=pl.lit(now), run_id=pl.lit(run_id)).select(list(DAILY_OHLCV))
+    kept = stored.join(fresh.select("date", "symbol"), on=["date", "symbol"], how="anti") if stored.height else stored
+    stamped = pl.concat([kept.select(list(DAILY_OHLCV)), fresh], how="vertical_relaxed").sort("date", "symbol")
     if "daily_ohlcv" in context.selected_output_names:
-        yield dg.Output(stamped, output_name="daily_ohlcv", metadata=_bars_metadata(stamped, days, sessions, symbols, failures))
+        meta = _bars_metadata(stamped, days, sessions, symbols, failures)
+        meta.update(_report_metadata(report, refetched, newly_dead, fresh.height))
+        yield dg.Output(stamped, output_name="daily_ohlcv", metadata=meta)
     if "corporate_actions" in context.selected_output_names:
-        actions = result.actions.with_columns(ingested_at=pl.lit(now), run_id=pl.lit(run_id)).select(list(CORPORATE_ACTIONS))
+        actions = _window_actions(wh, result, days, now, run_id)
         yield dg.Output(actions, output_name="corporate_actions", metadata=_actions_metadata(actions))
+
+
+def _window_actions(wh, result: FetchResult, days, now, run_id) -> pl.DataFrame:
+    """Fetched actions dated in the window, plus stored ones not fetched again (never lost)."""
+    if not days:
+        return pl.DataFrame(schema=CORPORATE_ACTIONS)
+    fetched = (result.actions.filter(pl.col("ex_date").is_between(min(days), max(days)))
+               .with_columns(ingested_at=pl.lit(now), run_id=pl.lit(run_id)).select(list(CORPORATE_ACTIONS)))
+    stored = records.stored_actions(wh, days).select(list(CORPORATE_ACTIONS)).cast(CORPORATE_ACTIONS)
+    both = pl.concat([fetched.cast(CORPORATE_ACTIONS), stored], how="vertical_relaxed")
+    return both.unique(subset=["symbol", "ex_date", "kind"], keep="first", maintain_order=True).sort("ex_date", "symbol")
+
+
+def _release_dead_letters(context, wh, config: DailyPricesConfig) -> None:
+    if config.release_all_dead_letters:
+        count = dead_letter.release_all(wh)
+        context.log.info(f"dead letter: re-enabled all {count} symbol(s) (run config)")
+    elif config.release_dead_letters:
+        count = dead_letter.release(wh, config.release_dead_letters, reason="re-enabled by a person")
+        context.log.info(f"dead letter: re-enabled {count} of {len(config.release_dead_letters)} symbol(s) (run config)")
+
+
+def _record_cancelled(context, wh, err, symbols, sessions, provider, started, now) -> None:
+    """Stopped mid-fetch: nothing is yielded (so nothing lands); the unfetched are recorded."""
+    unfetched = list(getattr(err, "unfetched_symbols", symbols))
+    failures = nightly_fetch.cancelled_failures(unfetched, max(sessions))
+    records.record_fetch(wh, FetchResult.empty(), failures, context.run.run_id, provider, sessions,
+                         len(symbols), time.monotonic() - started, now)
+    context.log.warning(f"run stopped mid-fetch: nothing stored; {len(unfetched)} symbol(s) recorded as YFCANCELLED")
 
 
 def _symbols(wh, start: dt.date) -> list[str]:
@@ -145,4 +208,18 @@ def _actions_metadata(actions: pl.DataFrame) -> dict:
         "splits": dg.MetadataValue.int(actions.filter(pl.col("kind") == "split").height),
         "dividends": dg.MetadataValue.int(actions.filter(pl.col("kind") == "dividend").height),
         "preview": dg.MetadataValue.md(markdown.table(actions.drop("ingested_at", "run_id"))),
+    }
+
+
+def _report_metadata(report: dict, refetched: list[str], newly_dead: list[str], new_rows: int) -> dict:
+    return {
+        "fetch_report": dg.MetadataValue.json(report),
+        "new_rows": dg.MetadataValue.int(new_rows),
+        "already_stored_symbols": dg.MetadataValue.int(int(report.get("already_stored", 0))),
+        "latency_p50_ms": dg.MetadataValue.float(float(report["latency_p50_ms"] or 0.0)),
+        "latency_p95_ms": dg.MetadataValue.float(float(report["latency_p95_ms"] or 0.0)),
+        "refetch_share": dg.MetadataValue.float(float(report["refetch_share"])),
+        "completeness": dg.MetadataValue.float(float(report["completeness"])),
+        "refetched_symbols": dg.MetadataValue.json(refetched),
+        "dead_lettered_tonight": dg.MetadataValue.json(newly_dead),
     }

@@ -10,7 +10,11 @@ import polars as pl
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult
 from stock_assets.lib import validation
 from stock_assets.lib.errors import ErrorCode
+from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets.storage.lake import ParquetLake
 from stock_assets.storage.warehouse import Warehouse
+
+PREVIOUS_CLOSE_LOOKBACK_DAYS = 14
 
 
 class UniverseMissing(RuntimeError):
@@ -37,6 +41,55 @@ def symbols_for(warehouse: Warehouse, start: dt.date) -> list[str]:
             "universe.tickers is empty: materialise ticker_universe first (run universe_job)"
         )
     return frame["yahoo_symbol"].to_list()
+
+
+def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
+    """The rows the lake already holds for the run's days (kept as they are on a rerun)."""
+    if not days:
+        return pl.DataFrame(schema=DAILY_OHLCV)
+    return lake.read_range("daily_ohlcv", min(days), max(days), DAILY_OHLCV)
+
+
+def lacking(symbols: list[str], sessions: list[dt.date], stored: pl.DataFrame,
+            full_refetch: bool = False) -> dict[dt.date, list[str]]:
+    """What each symbol lacks, grouped: first missing session -> symbols to fetch from there.
+
+    The incremental rule: a symbol already stored for every session of the window is not
+    asked for at all; one that lacks some is fetched from its first missing session to the
+    window's end (one request each, whatever the gap), so missed nights are caught up.
+    """
+    if not sessions:
+        return {}
+    if full_refetch or not stored.height:
+        return {min(sessions): list(symbols)} if symbols else {}
+    have: dict[str, set[dt.date]] = {}
+    for (sym,), part in stored.select("symbol", "date").partition_by("symbol", as_dict=True).items():
+        have[sym] = set(part["date"].to_list())
+    ordered = sorted(sessions)
+    groups: dict[dt.date, list[str]] = {}
+    for sym in symbols:
+        got = have.get(sym, set())
+        first = next((d for d in ordered if d not in got), None)
+        if first is not None:
+            groups.setdefault(first, []).append(sym)
+    return groups
+
+
+def previous_closes(lake: ParquetLake, first: dt.date) -> dict[str, tuple[dt.date, float]]:
+    """Each symbol's last stored close before `first` (looking back two weeks): the plausibility base."""
+    start = first - dt.timedelta(days=PREVIOUS_CLOSE_LOOKBACK_DAYS)
+    rows = lake.read_range("daily_ohlcv", start, first - dt.timedelta(days=1), DAILY_OHLCV)
+    if not rows.height:
+        return {}
+    last = rows.sort("date").group_by("symbol").agg(pl.col("date").last(), pl.col("close").last())
+    return {s: (d, c) for s, d, c in last.iter_rows()}
+
+
+def stored_actions(warehouse: Warehouse, days: list[dt.date]) -> pl.DataFrame:
+    """Corporate actions already stored for the window (kept for symbols not refetched)."""
+    return warehouse.query(
+        "SELECT symbol, ex_date, kind, value, source, ingested_at, run_id FROM prices.corporate_actions "
+        "WHERE ex_date BETWEEN ? AND ?", [min(days), max(days)])
 
 
 def quarantine(bars: pl.DataFrame, last_session: dt.date | None) -> tuple[pl.DataFrame, list[FetchFailure]]:
@@ -68,11 +121,37 @@ def quarantine(bars: pl.DataFrame, last_session: dt.date | None) -> tuple[pl.Dat
     return good, failures
 
 
+def fetch_report(result: FetchResult, failures: list[FetchFailure], requested: int,
+                 sessions: list[dt.date], seconds: float) -> dict:
+    """The run's fetch report: counts, failures by code, latency p50/p95, refetch share, completeness."""
+    latencies = sorted(result.stats.get("latency_ms", []))
+    failed = len({f.symbol for f in failures})
+    by_code: dict[str, int] = {}
+    for f in failures:
+        by_code[str(f.code)] = by_code.get(str(f.code), 0) + 1
+    asked = int(result.stats.get("asked", requested))
+    refetched = int(result.stats.get("refetched", 0))
+    expected = int(result.stats.get("expected_rows", 0))
+    return {
+        "requested": requested, "asked_source": asked, "already_stored": requested - asked,
+        "fetched": requested - failed, "failed": failed, "rows": result.bars.height,
+        "failures_by_code": dict(sorted(by_code.items())),
+        "latency_p50_ms": _pct(latencies, 0.50), "latency_p95_ms": _pct(latencies, 0.95),
+        "http_requests": int(result.stats.get("requests", 0)),
+        "retries": int(result.stats.get("retries", 0)),
+        "throttles": int(result.stats.get("throttles", 0)),
+        "breaker_opened": int(result.stats.get("breaker_opened", 0)),
+        "refetched": refetched, "refetch_share": round(refetched / asked, 4) if asked else 0.0,
+        "completeness": round(result.bars.height / expected, 4) if expected else 1.0,
+        "sessions": len(sessions), "seconds": round(seconds, 3),
+    }
+
+
 def record_fetch(
     warehouse: Warehouse, result: FetchResult, failures: list[FetchFailure], run_id: str,
     provider: str, sessions: list[dt.date], requested: int, seconds: float, now: dt.datetime,
-) -> None:
-    """One row per failed symbol in ops.fetch_errors, and the run's fetch report."""
+) -> dict:
+    """One row per failed symbol in ops.fetch_errors, and the run's fetch report (returned too)."""
     first, last = (min(sessions), max(sessions)) if sessions else (now.date(), now.date())
     errors = pl.DataFrame(
         {
@@ -86,29 +165,27 @@ def record_fetch(
         },
         schema={"run_id": pl.String, "session": pl.Date, "symbol": pl.String, "code": pl.String,
                 "message": pl.String, "attempts": pl.Int32, "recorded_at": pl.Datetime("us")},
-    )
+    ).unique(subset=["symbol", "session"], keep="first")
     warehouse.replace_rows("ops.fetch_errors", errors, "run_id = ? AND session BETWEEN ? AND ?",
                            [run_id, first, last])
-    latencies = sorted(result.stats.get("latency_ms", []))
-    by_code: dict[str, int] = {}
-    for f in failures:
-        by_code[str(f.code)] = by_code.get(str(f.code), 0) + 1
-    report = pl.DataFrame(
+    report = fetch_report(result, failures, requested, sessions, seconds)
+    row = pl.DataFrame(
         {
             "run_id": [run_id], "first_session": [first], "last_session": [last],
             "provider": [provider], "requested": [requested],
-            "fetched": [requested - len({f.symbol for f in failures})],
-            "failed": [len({f.symbol for f in failures})], "rows": [result.bars.height],
-            "refetched": [int(result.stats.get("refetched", 0))],
-            "latency_p50_ms": [_pct(latencies, 0.50)], "latency_p95_ms": [_pct(latencies, 0.95)],
-            "failures_by_code": [json.dumps(by_code, sort_keys=True)],
+            "fetched": [report["fetched"]], "failed": [report["failed"]], "rows": [report["rows"]],
+            "refetched": [report["refetched"]],
+            "latency_p50_ms": [report["latency_p50_ms"]], "latency_p95_ms": [report["latency_p95_ms"]],
+            "failures_by_code": [json.dumps(report["failures_by_code"], sort_keys=True)],
             "seconds": [round(seconds, 3)], "recorded_at": [now],
-        }
+        },
+        schema_overrides={"latency_p50_ms": pl.Float64, "latency_p95_ms": pl.Float64},
     )
-    warehouse.replace_rows("ops.fetch_reports", report, "run_id = ? AND first_session = ?", [run_id, first])
+    warehouse.replace_rows("ops.fetch_reports", row, "run_id = ? AND first_session = ?", [run_id, first])
+    return report
 
 
 def _pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
-    return float(values[min(len(values) - 1, int(round(q * (len(values) - 1))))])
+    return round(float(values[min(len(values) - 1, int(round(q * (len(values) - 1))))]), 2)

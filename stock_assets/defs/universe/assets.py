@@ -1,15 +1,17 @@
 """`ticker_universe`: every scrape kept as a snapshot, the current state kept with its lifecycle."""
 
-
 import datetime as dt
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
-from stock_assets.storage.resource import WarehouseResource
-from stock_assets.defs.universe.sources import UniverseSource
+from stock_assets.defs.universe.guards import DEFAULT_MAX_SHRINK_SHARE, refuse_shrink, scrape_failure
+from stock_assets.defs.universe.sources import Listing, UniverseSource
 from stock_assets.lib import lifecycle, markdown
-from stock_assets.lib.errors import ErrorCode
+from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.storage import dead_letter
+from stock_assets.storage.resource import WarehouseResource
 
 OWNERS = ["team:data-platform"]
 
@@ -17,9 +19,15 @@ OWNERS = ["team:data-platform"]
 class UniverseConfig(dg.Config):
     """Launchpad options for a universe refresh."""
 
-    as_of: str | None = None  # synthetic universe only: the day the synthetic exchange is scraped
-    archive_after_days: int = lifecycle.DEFAULT_ARCHIVE_AFTER_DAYS
-    max_shrink_share: float = 0.10  # refuse a listing that lost more than this share of symbols
+    as_of: str | None = Field(default=None, description=(
+        "Scrape date (YYYY-MM-DD) recorded for this scrape; the synthetic exchange is listed as of it. "
+        "Default: today."))
+    archive_after_days: int = Field(default=lifecycle.DEFAULT_ARCHIVE_AFTER_DAYS, description=(
+        "Days a symbol stays delisted before it is archived."))
+    max_shrink_share: float = Field(default=DEFAULT_MAX_SHRINK_SHARE, description=(
+        "Refuse a source whose listing lost more than this share of symbols since its last good scrape."))
+    extra_indices: list[str] = Field(default_factory=list, description=(
+        "More registry sources for this scrape, e.g. ['ftse100', 'dax40'] (live universes only)."))
 
 
 @dg.asset(
@@ -27,7 +35,8 @@ class UniverseConfig(dg.Config):
     description=(
         "The ticker universe: `universe.tickers` (one row per symbol with its lifecycle: "
         "active, delisted, archived) and `universe.listing_snapshots` (every scrape's rows). "
-        "A scrape that looks wrong (shrunk, changed layout) fails and keeps the last good universe."
+        "A scrape that looks wrong (HTML instead of a listing, a changed layout, a shrink) fails "
+        "with an error code and keeps the last good universe."
     ),
     kinds={"polars", "duckdb"},
     owners=OWNERS,
@@ -42,19 +51,40 @@ def ticker_universe(
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     as_of = dt.date.fromisoformat(config.as_of) if config.as_of else now.date()
     scraped_at = dt.datetime.combine(as_of, now.time()) if config.as_of else now
-    listing = universe_source.scrape(as_of)
+    try:
+        listing = universe_source.scrape(as_of, config.extra_indices)
+    except CodedError as err:
+        raise scrape_failure(err) from err
+    skipped = [s for s in config.extra_indices if s not in listing.sources]
+    if skipped:
+        context.log.warning(f"extra_indices {skipped} ignored: this universe source has no such lists")
+    context.log.info(f"scraped {listing.rows.height} rows from {', '.join(listing.sources)}")
     wh = warehouse.open()
     wh.ensure_schema()
     before = wh.query(f"SELECT {', '.join(lifecycle.TICKER_COLUMNS)} FROM universe.tickers")
-    _guard_shrink(before, listing.rows, config.max_shrink_share)
+    refuse_shrink(wh, listing.rows, listing.sources, config.max_shrink_share)
     after = lifecycle.apply_scrape(before, listing.rows, scraped_at, config.archive_after_days)
+    _write(wh, after, listing, scraped_at, context.run.run_id)
+    diff = lifecycle.changes(before, after)
+    for r in listing.rejected[:50]:
+        context.log.warning(f"{ErrorCode.SYMBOL_INVALID}: {r.source or '-'} rejected {r.raw!r}: {r.reason}")
+    relisted = diff["relisted"]["yahoo_symbol"].to_list()
+    released = dead_letter.release(wh, relisted, reason="relisted") if relisted else 0
+    if released:
+        context.log.info(f"{released} relisted symbols released from the dead-letter queue")
+    return dg.MaterializeResult(metadata=_metadata(after, diff, listing, as_of, before.height == 0, released))
+
+
+def _write(wh, after: pl.DataFrame, listing: Listing, scraped_at: dt.datetime, run_id: str) -> None:
+    """Tickers replaced, snapshot and rejects appended: one transaction, all or nothing."""
     snapshot = listing.rows.with_columns(
-        scraped_at=pl.lit(scraped_at).cast(pl.Datetime("us")), run_id=pl.lit(context.run.run_id)
+        scraped_at=pl.lit(scraped_at).cast(pl.Datetime("us")), run_id=pl.lit(run_id)
     )
+    fallback = ",".join(listing.sources) or "-"
     rejected = pl.DataFrame(
-        {"scraped_at": scraped_at, "source": ",".join(listing.sources) or "-",
+        {"scraped_at": scraped_at, "source": [r.source or fallback for r in listing.rejected],
          "raw_symbol": [r.raw for r in listing.rejected], "reason": [r.reason for r in listing.rejected],
-         "run_id": context.run.run_id},
+         "run_id": run_id},
         schema={"scraped_at": pl.Datetime("us"), "source": pl.String, "raw_symbol": pl.String,
                 "reason": pl.String, "run_id": pl.String},
     )
@@ -67,41 +97,50 @@ def ticker_universe(
                 cols = ", ".join(frame.columns)
                 conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
                 conn.unregister("incoming")
-    diff = lifecycle.changes(before, after)
-    for r in listing.rejected:
-        context.log.warning(f"{ErrorCode.SYMBOL_INVALID}: rejected {r.raw!r}: {r.reason}")
-    return dg.MaterializeResult(metadata=_metadata(after, diff, listing, as_of))
 
 
-def _guard_shrink(before: pl.DataFrame, rows: pl.DataFrame, max_share: float) -> None:
-    active = before.filter(pl.col("status") == lifecycle.ACTIVE).height
-    if rows.height == 0 or (active and rows.height < active * (1 - max_share)):
-        raise dg.Failure(
-            description=(
-                f"[{ErrorCode.SCRAPE_SHRUNK}] the listing has {rows.height} symbols against {active} "
-                f"active before (more than {max_share:.0%} fewer); universe.tickers was left as it was. "
-                "See docs/runbooks/scrape_failure.md."
-            ),
-            metadata={"error_code": str(ErrorCode.SCRAPE_SHRUNK), "listed": rows.height, "active_before": active},
-        )
-
-
-def _metadata(after: pl.DataFrame, diff: dict, listing, as_of: dt.date) -> dict:
+def _metadata(after: pl.DataFrame, diff: dict, listing: Listing, as_of: dt.date,
+              first_scrape: bool, released: int) -> dict:
     by_status = {k: int(v) for k, v in after.group_by("status").len().iter_rows()}
-    by_exchange = after.filter(pl.col("status") == lifecycle.ACTIVE).group_by("exchange").len().sort("exchange")
+    by_exchange = (
+        after.pivot(on="status", index="exchange", values="symbol", aggregate_function="len")
+        .fill_null(0).sort("exchange", nulls_last=True) if after.height else pl.DataFrame({"exchange": []})
+    )
+    new = pl.concat([diff["new"], diff["relisted"].drop("before")])
+    per_source = pl.DataFrame(
+        {"source": listing.sources,
+         "accepted": [int((listing.rows["source"] == s).sum()) for s in listing.sources],
+         "rejected": [sum(r.source == s for r in listing.rejected) for s in listing.sources],
+         "excluded_test_issues": [listing.excluded.get(s, 0) for s in listing.sources],
+         "note": [listing.notes.get(s, "") for s in listing.sources]},
+        schema={"source": pl.String, "accepted": pl.Int64, "rejected": pl.Int64,
+                "excluded_test_issues": pl.Int64, "note": pl.String},
+    )
+    rejected = pl.DataFrame(
+        {"source": [r.source for r in listing.rejected], "raw_symbol": [r.raw for r in listing.rejected],
+         "reason": [r.reason for r in listing.rejected]},
+        schema={"source": pl.String, "raw_symbol": pl.String, "reason": pl.String},
+    )
     return {
         "dagster/row_count": dg.MetadataValue.int(after.height),
         "as_of": dg.MetadataValue.text(as_of.isoformat()),
         "active": dg.MetadataValue.int(by_status.get(lifecycle.ACTIVE, 0)),
         "delisted": dg.MetadataValue.int(by_status.get(lifecycle.DELISTED, 0)),
         "archived": dg.MetadataValue.int(by_status.get(lifecycle.ARCHIVED, 0)),
-        "new_symbols": dg.MetadataValue.int(diff["new"].height + diff["relisted"].height),
+        "new_symbols": dg.MetadataValue.int(new.height),
         "delisted_symbols": dg.MetadataValue.int(diff["delisted"].height),
+        "archived_symbols": dg.MetadataValue.int(diff["archived"].height),
         "rejected_symbols": dg.MetadataValue.int(len(listing.rejected)),
+        "released_from_dead_letter": dg.MetadataValue.int(released),
+        "first_scrape": dg.MetadataValue.bool(first_scrape),
         "sources": dg.MetadataValue.text(", ".join(listing.sources)),
-        "by_exchange": dg.MetadataValue.md(markdown.table(by_exchange)),
-        "new": dg.MetadataValue.md(markdown.table(pl.concat([diff["new"], diff["relisted"].drop("before")]))),
+        "per_source": dg.MetadataValue.md(markdown.table(per_source)),
+        "by_exchange_and_status": dg.MetadataValue.md(markdown.table(by_exchange, max_rows=50)),
+        "new": dg.MetadataValue.md(markdown.table(new)),
         "delisted_since_last_scrape": dg.MetadataValue.md(markdown.table(diff["delisted"])),
+        "rejected": dg.MetadataValue.md(markdown.table(rejected)),
+        # Read by new_listings_sensor: the symbols whose history must be merged into the lake.
+        "new_symbols_list": dg.MetadataValue.json(new["yahoo_symbol"].to_list()),
         "preview": dg.MetadataValue.md(markdown.table(
             after.select("yahoo_symbol", "name", "exchange", "sector", "status").head(10))),
     }

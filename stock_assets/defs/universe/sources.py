@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -26,6 +27,8 @@ class Listing:
     rows: pl.DataFrame
     rejected: list[Rejected] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    excluded: dict[str, int] = field(default_factory=dict)  # per source: rows left out on purpose (test issues)
+    notes: dict[str, str] = field(default_factory=dict)  # per source: e.g. the file's creation time
 
     def __post_init__(self):
         self.rows = self.rows.select(list(LISTING_COLUMNS)).cast(LISTING_COLUMNS)
@@ -35,8 +38,16 @@ class UniverseSource(dg.ConfigurableResource, ABC):
     """The exchanges' listings. Assets depend on this interface, never on a scraper."""
 
     @abstractmethod
-    def scrape(self, as_of: dt.date) -> Listing:
-        """Every symbol listed on `as_of` (live sources ignore it: they see today)."""
+    def scrape(self, as_of: dt.date, extra_sources: Sequence[str] = ()) -> Listing:
+        """Every symbol listed on `as_of` (live sources ignore it: they see today).
+
+        `extra_sources` names more registry sources for this scrape (e.g. `ftse100`);
+        sources that have none (the synthetic one) ignore them.
+        """
+
+    def expected_count(self, sources: Sequence[str]) -> tuple[int, int]:
+        """Plausible (min, max) of active symbols for a scrape of `sources`: the count check's bounds."""
+        return (1, 100_000)
 
 
 class SyntheticUniverseSource(UniverseSource):
@@ -45,7 +56,7 @@ class SyntheticUniverseSource(UniverseSource):
     ticker_count: int = 500
     seed: int = 7
 
-    def scrape(self, as_of: dt.date) -> Listing:
+    def scrape(self, as_of: dt.date, extra_sources: Sequence[str] = ()) -> Listing:
         listed = synthetic.listing(self.ticker_count, as_of, self.seed)
         rows = pl.DataFrame(
             {
@@ -63,3 +74,7 @@ class SyntheticUniverseSource(UniverseSource):
             schema=LISTING_COLUMNS,
         )
         return Listing(rows=rows, sources=["synthetic"])
+
+    def expected_count(self, sources: Sequence[str]) -> tuple[int, int]:
+        # Synthetic tickers list and delist over time; at least half are listed on any day.
+        return (max(1, self.ticker_count // 2), self.ticker_count)

@@ -1,0 +1,158 @@
+"""Alert sensors: a run failed, or an asset check crossed into red (ERROR failure).
+
+Why plain sensors reading the instance rather than `@run_failure_sensor`: the throttle
+state (which keys are red, when each last alerted) must live in the sensor's own cursor so
+a daemon restart neither forgets nor resends; a plain sensor owns its whole cursor. The
+first tick only takes a baseline: history from before the sensor ran is not alerted.
+"""
+
+import datetime as dt
+import time
+
+import dagster as dg
+from dagster import DagsterEventType
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus  # no public alias in 1.13
+
+from stock_assets.defs.automation.alert_senders import AlertSender
+from stock_assets.lib.alerting import SEND, THROTTLED, Alert, AlertCursor
+
+MAX_RUNS_PER_TICK = 50
+PARTITION_TAG = "dagster/partition"
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+
+
+def _partition(tags: dict) -> str | None:
+    if tags.get(PARTITION_TAG):
+        return tags[PARTITION_TAG]
+    start, end = (tags.get(t) for t in RANGE_TAGS)
+    return f"{start}...{end}" if start and end else None
+
+
+def _deliver(context: dg.SensorEvaluationContext, alerts: AlertSender, alert: Alert, decision: str) -> int:
+    if decision == THROTTLED:
+        context.log.info(f"throttled (already alerted within the window): {alert.key}")
+        return 0
+    if decision != SEND:
+        return 0
+    for delivery in alerts.send(alert, context.log):
+        context.log.info(f"alert {alert.key} -> {delivery.target}: {'ok' if delivery.ok else 'FAILED'} {delivery.detail}")
+    return 1
+
+
+def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, alerts: AlertSender) -> Alert:
+    """What failed (the first failing step and its error), which partition, rows written, the link."""
+    failures = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+    if failures:
+        first = failures[0]
+        error = first.dagster_event.step_failure_data.error if first.dagster_event else None
+        what = f"step {first.step_key} failed: " + (error.message.strip().splitlines()[0] if error and error.message else "")
+    else:
+        run_failed = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
+        what = run_failed[0].message if run_failed else "the run failed"
+    rows = 0
+    for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        count = entry.asset_materialization.metadata.get("dagster/row_count") if entry.asset_materialization else None
+        rows += int(count.value) if count is not None else 0
+    return Alert(
+        key=f"run:{run.job_name}", title=f"Run failed: {run.job_name}", details=what[:600],
+        partition=_partition(run.tags), rows=rows, run_id=run.run_id, url=alerts.run_url(run.run_id),
+        kind="run_failure",
+    )
+
+
+@dg.sensor(
+    name="run_failure_alerts",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Sends an alert (Telegram and/or webhook, else the log) for every failed run, at most one per job "
+        "per throttle window. Targets: STOCK_ASSETS_TELEGRAM_TOKEN/_CHAT_ID, STOCK_ASSETS_ALERT_WEBHOOK_URL "
+        "(docs/alerts.md)."
+    ),
+)
+def run_failure_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender):
+    now = time.time()
+    window = alerts.throttle_seconds
+    state = AlertCursor.load(context.cursor)
+    if "after" not in state.marks:
+        state.marks = {"after": now, "seen": []}
+        context.update_cursor(state.dump(now, window))
+        return dg.SkipReason("baseline taken: runs that failed before now are not alerted")
+    after = dt.datetime.fromtimestamp(state.marks["after"] - 1, dt.UTC)
+    records = context.instance.get_run_records(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE], updated_after=after),
+        order_by="update_timestamp", ascending=True, limit=MAX_RUNS_PER_TICK,
+    )
+    seen = set(state.marks.get("seen", []))
+    sent = 0
+    mark, mark_ids = state.marks["after"], list(seen)
+    for record in records:
+        stamp = record.update_timestamp.timestamp()
+        if record.dagster_run.run_id in seen or stamp < state.marks["after"]:
+            continue
+        alert = run_failure_alert(context.instance, record.dagster_run, alerts)
+        sent += _deliver(context, alerts, alert, state.on_event(alert.key, now, window))
+        if stamp > mark:
+            mark, mark_ids = stamp, []
+        mark_ids.append(record.dagster_run.run_id)
+    state.marks = {"after": mark, "seen": mark_ids}
+    context.update_cursor(state.dump(now, window))
+    return dg.SkipReason(f"{sent} alert(s) sent for {len(records)} failed run(s) since the last tick")
+
+
+def _check_alert(record, alerts: AlertSender) -> tuple[bool, Alert]:
+    key = record.key
+    evaluation = record.event.dagster_event.event_specific_data if record.event and record.event.dagster_event else None
+    failed_rows = None
+    if evaluation is not None and getattr(evaluation, "metadata", None):
+        value = evaluation.metadata.get("failed_rows")
+        failed_rows = int(value.value) if value is not None and value.value is not None else None
+    if record.status == AssetCheckExecutionRecordStatus.EXECUTION_FAILED:
+        is_red, what = True, "the check itself could not run (execution failed)"
+    else:
+        severity = getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR)
+        is_red = record.status == AssetCheckExecutionRecordStatus.FAILED and severity == dg.AssetCheckSeverity.ERROR
+        desc = getattr(evaluation, "description", None)
+        what = f"check failed with severity {severity.value}" + (f": {desc}" if desc else "")
+    asset = key.asset_key.to_user_string()
+    return is_red, Alert(
+        key=f"check:{asset}:{key.name}", title=f"Check failed: {asset} / {key.name}", details=what,
+        partition=record.partition, rows=failed_rows, run_id=record.run_id, url=alerts.run_url(record.run_id),
+        kind="check_failure",
+    )
+
+
+@dg.sensor(
+    name="asset_check_alerts",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Sends an alert when an asset check crosses into red (an ERROR-severity failure, including the "
+        "dashboard's KPI checks turning red), at most one per check per throttle window; a check that stays "
+        "red is not re-alerted. Targets as for run_failure_alerts (docs/alerts.md)."
+    ),
+)
+def asset_check_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender):
+    now = time.time()
+    window = alerts.throttle_seconds
+    state = AlertCursor.load(context.cursor)
+    baseline = "checks" not in state.marks
+    marks = dict(state.marks.get("checks", {}))
+    keys = list(context.repository_def.asset_graph.asset_check_keys)
+    summaries = context.instance.event_log_storage.get_asset_check_summary_records(keys)
+    sent = 0
+    for key in sorted(keys, key=lambda k: k.to_user_string()):
+        summary = summaries.get(key)
+        record = summary.last_completed_check_execution_record if summary else None
+        if record is None or marks.get(key.to_user_string()) == record.id:
+            continue
+        marks[key.to_user_string()] = record.id
+        is_red, alert = _check_alert(record, alerts)
+        if baseline:
+            if is_red:
+                state.red.append(alert.key)  # already red before the sensor ran: no crossing to report
+            continue
+        sent += _deliver(context, alerts, alert, state.on_status(alert.key, is_red, now, window))
+    state.marks = {"checks": marks}
+    context.update_cursor(state.dump(now, window))
+    return dg.SkipReason("baseline taken" if baseline else f"{sent} alert(s) sent")

@@ -1,0 +1,86 @@
+"""What the daemon runs on the clock, in New York time and by the XNYS calendar.
+
+- `nightly_prices_schedule`: weekdays 16:30 ET, `daily_prices_job` for the session that
+  has just closed. Holidays are skipped with a reason shown on the tick; early-close days
+  (13:00 ET) are fetched at the same 16:30, well after their close.
+- `weekly_maintenance_schedule`: Saturdays 06:00 ET, `weekly_maintenance_job`.
+- `weekly_qa_recheck_schedule`: Saturdays 06:30 ET, the checks of `daily_ohlcv` over the
+  week's partitions (one run over the range), after the maintenance has released symbols.
+
+The monthly universe schedule lives with the universe (defs/universe/).
+"""
+
+import datetime as dt
+
+import dagster as dg
+
+from stock_assets.defs.automation.jobs import daily_prices_job, qa_recheck_job
+from stock_assets.defs.automation.maintenance import weekly_maintenance_job
+from stock_assets.lib import calendar, market_hours
+
+TIMEZONE = "America/New_York"
+NIGHTLY_CRON = f"{market_hours.NIGHTLY_RUN_AT.minute} {market_hours.NIGHTLY_RUN_AT.hour} * * 1-5"
+WEEKLY_MAINTENANCE_CRON = "0 6 * * 6"
+WEEKLY_QA_CRON = "30 6 * * 6"
+
+
+def nightly_request(scheduled_for: dt.datetime) -> dg.RunRequest | dg.SkipReason:
+    """The nightly run for the session closed at `scheduled_for`, or why there is none."""
+    state = market_hours.nightly_session(scheduled_for)
+    if not state.is_open:
+        return dg.SkipReason(state.reason)
+    key = state.session.isoformat()
+    return dg.RunRequest(
+        run_key=f"nightly-{key}",
+        partition_key=key,
+        tags={"stock_assets/trigger": "nightly_prices_schedule",
+              "stock_assets/early_close": str(market_hours.is_early_close(state.session)).lower()},
+    )
+
+
+@dg.schedule(
+    job=daily_prices_job,
+    cron_schedule=NIGHTLY_CRON,
+    execution_timezone=TIMEZONE,
+    description=(
+        "Weekdays 16:30 ET: fetch the session that just closed (prices, actions, checks, QA). "
+        "XNYS holidays are skipped with a reason; early closes (13:00 ET) are fetched at 16:30 too."
+    ),
+)
+def nightly_prices_schedule(context: dg.ScheduleEvaluationContext):
+    return nightly_request(context.scheduled_execution_time)
+
+
+@dg.schedule(
+    job=weekly_maintenance_job,
+    cron_schedule=WEEKLY_MAINTENANCE_CRON,
+    execution_timezone=TIMEZONE,
+    description="Saturdays 06:00 ET: retry dead-lettered symbols, prune intraday quotes, vacuum the warehouse.",
+)
+def weekly_maintenance_schedule(context: dg.ScheduleEvaluationContext):
+    week = context.scheduled_execution_time.astimezone(calendar.NEW_YORK).date().isocalendar()
+    return dg.RunRequest(run_key=f"maintenance-{week.year}-W{week.week:02d}",
+                         tags={"stock_assets/trigger": "weekly_maintenance_schedule"})
+
+
+def week_range(scheduled_for: dt.datetime) -> tuple[str, str]:
+    """Monday..Friday partition keys of the week that ended before `scheduled_for`."""
+    day = scheduled_for.astimezone(calendar.NEW_YORK).date()
+    friday = day - dt.timedelta(days=(day.weekday() - 4) % 7 or 7)  # the last Friday before `day`
+    monday = friday - dt.timedelta(days=4)
+    return monday.isoformat(), friday.isoformat()
+
+
+@dg.schedule(
+    job=qa_recheck_job,
+    cron_schedule=WEEKLY_QA_CRON,
+    execution_timezone=TIMEZONE,
+    description="Saturdays 06:30 ET: re-run the daily_ohlcv checks over Monday..Friday as one run.",
+)
+def weekly_qa_recheck_schedule(context: dg.ScheduleEvaluationContext):
+    start, end = week_range(context.scheduled_execution_time)
+    return dg.RunRequest(
+        run_key=f"qa-recheck-{start}",
+        tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end,
+              "stock_assets/trigger": "weekly_qa_recheck_schedule"},
+    )

@@ -1,0 +1,152 @@
+"""The one HTTP session every Yahoo request goes through: pacing, breaker, observation.
+
+Why at the HTTP layer: yfinance swallows most failures (an empty frame and a logged line),
+so the only place that sees every 429, 5xx and timeout for certain is the session it is
+given. Subclassing curl_cffi's Session (what yfinance 1.7 uses, with browser TLS
+impersonation and connection reuse) lets us, for every chart request:
+
+- take a token from the adaptive rate limiter first, and cut the rate on a 429;
+- ask the circuit breaker first, and tell it how the call went;
+- remember per symbol what the last answer was (status, error, latency), so a failure
+  yfinance hides can still be given its true code;
+- stop at once when the run is being cancelled.
+
+`base_url` (tests and benchmarks only) sends every `*.yahoo.com` request to a fake Yahoo
+on 127.0.0.1 instead; the request and parsing code of yfinance runs unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from curl_cffi import requests as curl_requests
+
+from stock_assets.lib.breaker import HALF_OPEN, OPEN, CircuitBreaker
+from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.ratelimit import AdaptiveTokenBucket, Cancelled
+
+CHART_PATH = "/v8/finance/chart/"
+
+
+@dataclass
+class Observation:
+    """The last chart answer for one symbol: HTTP status, or the transport error."""
+
+    status: int | None = None
+    error: str | None = None  # exception class name of a transport failure
+    message: str = ""
+
+
+class FetchCancelled(CodedError):
+    """The run is stopping: no request was sent."""
+
+    def __init__(self):
+        super().__init__(ErrorCode.YFCANCELLED, "the run was stopped before this symbol was fetched")
+
+
+def chart_symbol(url: str) -> str | None:
+    path = urlsplit(url).path
+    if CHART_PATH not in path:
+        return None
+    return unquote(path.split(CHART_PATH, 1)[1]).upper() or None
+
+
+class YahooSession(curl_requests.Session):
+    """curl_cffi Session (pooled, impersonating Chrome) with pacing and observation."""
+
+    def __init__(self, limiter: AdaptiveTokenBucket, breaker: CircuitBreaker,
+                 stop: threading.Event, base_url: str = "", timeout: float = 10.0,
+                 on_event=None, **kwargs):
+        kwargs.setdefault("impersonate", "chrome")
+        super().__init__(timeout=timeout, **kwargs)
+        self.limiter = limiter
+        self.breaker = breaker
+        self.stop = stop
+        self.base_url_override = base_url.rstrip("/")
+        self.default_timeout = timeout
+        self.on_event = on_event or (lambda kind, detail: None)
+        self._obs_lock = threading.Lock()
+        self.observations: dict[str, Observation] = {}
+        self.latencies_ms: list[float] = []
+        self.requests_sent = 0
+
+    # -- observations -----------------------------------------------------------------
+    def forget(self, symbols) -> None:
+        with self._obs_lock:
+            for s in symbols:
+                self.observations.pop(s.upper(), None)
+
+    def observation(self, symbol: str) -> Observation | None:
+        with self._obs_lock:
+            return self.observations.get(symbol.upper())
+
+    def _observe(self, symbol: str, obs: Observation, latency_ms: float | None) -> None:
+        with self._obs_lock:
+            self.observations[symbol] = obs
+            if latency_ms is not None:
+                self.latencies_ms.append(latency_ms)
+
+    # -- the request path ---------------------------------------------------------------
+    def _rewrite(self, url: str) -> str:
+        if not self.base_url_override:
+            return url
+        parts = urlsplit(url)
+        if not (parts.hostname or "").endswith("yahoo.com"):
+            return url
+        rest = parts.path + (f"?{parts.query}" if parts.query else "")
+        return f"{self.base_url_override}/{parts.hostname}{rest}"
+
+    def _wait_for_breaker(self, symbol: str) -> None:
+        """Closed: go. Half-open with the probe out: wait for its verdict. Open: refuse."""
+        while True:
+            if self.stop.is_set():
+                raise FetchCancelled()
+            if self.breaker.allow():
+                return
+            state = self.breaker.state
+            if state == OPEN:
+                raise CodedError(ErrorCode.YFBREAKER,
+                                 f"circuit breaker open for {self.breaker.retry_in():.0f}s more: not asked")
+            if state == HALF_OPEN:
+                self.stop.wait(0.02)
+
+    def request(self, method, url, *args, **kwargs):  # noqa: D401 - curl_cffi signature
+        symbol = chart_symbol(url)
+        url = self._rewrite(url)
+        if kwargs.get("timeout") in (None, 30):  # yfinance's cookie calls use 30 s: ours rules
+            kwargs["timeout"] = self.default_timeout
+        if symbol is None:  # cookie / crumb / consent: not paced, not judged
+            if self.stop.is_set():
+                raise FetchCancelled()
+            return super().request(method, url, *args, **kwargs)
+        self._wait_for_breaker(symbol)
+        try:
+            self.limiter.acquire(stop=self.stop)
+        except Cancelled:
+            raise FetchCancelled() from None
+        started = time.monotonic()
+        self.requests_sent += 1
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except Exception as err:  # transport failure: timeout, refused, reset
+            self.breaker.failure() and self.on_event("breaker_open", symbol)
+            self._observe(symbol, Observation(error=type(err).__name__, message=str(err)[:300]), None)
+            raise
+        latency = (time.monotonic() - started) * 1000
+        status = response.status_code
+        self._observe(symbol, Observation(status=status, message=f"HTTP {status}"), latency)
+        if status == 429:
+            if self.limiter.throttled():
+                self.on_event("throttled", self.limiter.state().describe())
+            self.breaker.failure() and self.on_event("breaker_open", symbol)
+        elif status >= 500:
+            self.breaker.failure() and self.on_event("breaker_open", symbol)
+        else:
+            was = self.breaker.state
+            self.breaker.success()
+            if was != "closed":
+                self.on_event("breaker_closed", symbol)
+        return response

@@ -1,0 +1,69 @@
+"""What every listing parser returns, and the checks they share.
+
+Why a common shape: the registry treats every source alike, so a parser hands back the
+accepted rows (already in Yahoo form, in `LISTING_COLUMNS`), the rejected raw symbols with
+their reason, and how many rows it excluded on purpose (test issues): nothing vanishes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.lifecycle import LISTING_COLUMNS
+from stock_assets.lib.symbols import Rejected
+
+_HTML_START = re.compile(r"^\s*(<!doctype\s+html|<html|<\?xml|<head|<body)", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# A layout that loses this share of its rows to malformed lines has changed, not a few rows.
+MAX_MALFORMED_SHARE = 0.05
+
+
+@dataclass
+class ParsedListing:
+    """One source's accepted rows, rejected symbols and deliberately excluded row count."""
+
+    rows: list[dict]
+    rejected: list[Rejected] = field(default_factory=list)
+    excluded: int = 0
+    note: str = ""  # e.g. the file's own creation time
+
+    def frame(self, source: str) -> pl.DataFrame:
+        """The accepted rows as a frame in LISTING_COLUMNS, tagged with `source`."""
+        data = {c: [r.get(c) for r in self.rows] for c in LISTING_COLUMNS if c != "source"}
+        data["is_etf"] = [bool(v) for v in data["is_etf"]]
+        data["source"] = [source] * len(self.rows)
+        return pl.DataFrame(data, schema=LISTING_COLUMNS)
+
+
+def row(symbol: str, yahoo_symbol: str, name: str | None, exchange: str | None, **extra) -> dict:
+    """A listing row with every column present."""
+    base = dict.fromkeys(LISTING_COLUMNS)
+    base.update(symbol=symbol, yahoo_symbol=yahoo_symbol, name=name or None, exchange=exchange,
+                is_etf=False)
+    base.update(extra)
+    return base
+
+
+def refuse_html(text: str, what: str) -> None:
+    """Raise SCRAPE_LAYOUT when a text listing turns out to be an HTML page (an error page)."""
+    if _HTML_START.match(text[:2048]) or "<html" in text[:2048].lower():
+        match = _TITLE.search(text[:20000])
+        title = " ".join(match.group(1).split()) if match else "no title"
+        raise CodedError(
+            ErrorCode.SCRAPE_LAYOUT,
+            f"{what} is an HTML page ({title!r}), not a listing: the source served an error page",
+        )
+
+
+def refuse_malformed(rejected_rows: int, total_rows: int, what: str) -> None:
+    """Raise SCRAPE_LAYOUT when too many rows do not fit the layout."""
+    if total_rows and rejected_rows / total_rows > MAX_MALFORMED_SHARE:
+        raise CodedError(
+            ErrorCode.SCRAPE_LAYOUT,
+            f"{what}: {rejected_rows} of {total_rows} rows do not fit the expected layout "
+            f"(more than {MAX_MALFORMED_SHARE:.0%}); the layout has changed",
+        )

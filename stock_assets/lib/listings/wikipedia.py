@@ -1,0 +1,103 @@
+"""Constituent tables of Wikipedia index pages, found by their columns (beautifulsoup4).
+
+Why by columns: the S&P 500 page has carried its list in `<table id="constituents">` since
+about 2019 and in an anonymous `wikitable` before; FTSE 100 and DAX pages differ again.
+A table is accepted when its header names every required field; no such table, or a page
+that is not HTML at all, raises CodedError(SCRAPE_LAYOUT) naming what was looked for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, Tag
+
+from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.listings.common import ParsedListing, refuse_malformed, row
+from stock_assets.lib.symbols import InvalidSymbol, Rejected
+
+_FOOTNOTE = re.compile(r"\[[^\]]*\]")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The fields to read and the header texts (lower case, footnotes removed) that name them."""
+
+    fields: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    table_id: str | None = "constituents"
+
+
+def header_text(cell: Tag) -> str:
+    return " ".join(_FOOTNOTE.sub("", cell.get_text(" ", strip=True)).lower().split())
+
+
+def find_table(soup: BeautifulSoup, spec: TableSpec, what: str) -> tuple[Tag, dict[str, int]]:
+    """The first table (the one with `spec.table_id` first) whose header has every required field."""
+    tables = soup.find_all("table")
+    if spec.table_id:
+        tables.sort(key=lambda t: t.get("id") != spec.table_id)
+    for table in tables:
+        first = table.find("tr")
+        if first is None:
+            continue
+        headers = [header_text(c) for c in first.find_all(["th", "td"])]
+        columns = {}
+        for name, aliases in spec.fields.items():
+            for i, text in enumerate(headers):
+                if text in aliases:
+                    columns[name] = i
+                    break
+        if all(r in columns for r in spec.required):
+            return table, columns
+    wanted = "; ".join(f"{r} ({' / '.join(spec.fields[r])})" for r in spec.required)
+    raise CodedError(
+        ErrorCode.SCRAPE_LAYOUT,
+        f"{what}: no table with the columns {wanted} among {len(tables)} tables; the page layout "
+        "changed or the page is not the constituents list",
+    )
+
+
+def parse_table(
+    html: str, spec: TableSpec, what: str, to_row: Callable[[dict[str, str], dict[str, Tag]], dict],
+) -> ParsedListing:
+    """Every body row of the matching table through `to_row(texts, cells)`.
+
+    `to_row` raises InvalidSymbol to reject a row; rejected rows are kept with the reason.
+    """
+    if "<table" not in html[:2_000_000].lower():
+        raise CodedError(ErrorCode.SCRAPE_LAYOUT, f"{what}: the page has no HTML table at all")
+    soup = BeautifulSoup(html, "lxml")
+    table, columns = find_table(soup, spec, what)
+    parsed = ParsedListing(rows=[])
+    body = [tr for tr in table.find_all("tr")[1:] if tr.find("td")]
+    malformed = 0
+    width = max(columns.values()) + 1
+    for tr in body:
+        cells = tr.find_all(["td", "th"])
+        if len(cells) < width:
+            malformed += 1
+            first = cells[0].get_text(" ", strip=True)[:40] if cells else ""
+            parsed.rejected.append(Rejected(raw=first, reason=f"row has {len(cells)} cells, expected {width}"))
+            continue
+        picked = {name: cells[i] for name, i in columns.items()}
+        texts = {name: _FOOTNOTE.sub("", c.get_text(" ", strip=True)).strip() for name, c in picked.items()}
+        try:
+            parsed.rows.append(to_row(texts, picked))
+        except InvalidSymbol as err:
+            parsed.rejected.append(Rejected(raw=texts.get("symbol", "")[:40], reason=err.reason))
+    refuse_malformed(malformed, len(body), what)
+    if not parsed.rows:
+        raise CodedError(ErrorCode.SCRAPE_LAYOUT, f"{what}: the constituents table has no usable rows")
+    return parsed
+
+
+def as_row(texts: dict[str, str], yahoo: str, exchange: str | None) -> dict:
+    """A listing row from a constituents table row's texts."""
+    return row(
+        symbol=texts["symbol"].upper(), yahoo_symbol=yahoo, name=texts.get("name"), exchange=exchange,
+        sector=texts.get("sector") or None, sub_industry=texts.get("sub_industry") or None,
+        date_added=texts.get("date_added") or None, cik=texts.get("cik") or None,
+    )

@@ -1,0 +1,184 @@
+"""A real `dagster dev` (webserver + daemon) for end-to-end tests, and a small GraphQL client.
+
+Why real processes: schedules, sensors, backfills and run termination are done by the
+daemon, the run launcher and the webserver, not by `execute_in_process`; this is what a user
+runs. Everything listens on 127.0.0.1 on a port the test picks, lives in temp dirs, is
+bounded in time, and is killed by process group at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from stock_assets.settings import REPO_ROOT
+
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+LOCATION = "stock_assets"
+REPOSITORY = "__repository__"
+START_TIMEOUT = 150.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class GraphQLError(RuntimeError):
+    """The webserver answered a GraphQL request with errors."""
+
+
+@dataclass
+class DagsterDev:
+    """One running `dagster dev`: its process, its dirs and its URL."""
+
+    process: subprocess.Popen
+    url: str
+    home: Path
+    data_dir: Path
+    log_path: Path
+
+    # -- GraphQL -------------------------------------------------------------------------
+    def graphql(self, query: str, variables: dict | None = None, timeout: float = 60) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(f"{self.url}/graphql", data=body,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = json.loads(response.read())
+        if payload.get("errors"):
+            raise GraphQLError(json.dumps(payload["errors"])[:2000])
+        return payload["data"]
+
+    def selector(self, **extra) -> dict:
+        return {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, **extra}
+
+    def launch_run(self, job: str, tags: dict | None = None, run_config: dict | None = None) -> str:
+        data = self.graphql(LAUNCH_RUN, {"p": {
+            "selector": self.selector(jobName=job),
+            "runConfigData": run_config or {},
+            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]},
+        }})["launchRun"]
+        if data["__typename"] != "LaunchRunSuccess":
+            raise GraphQLError(f"launchRun {job}: {json.dumps(data)[:2000]}")
+        return data["run"]["runId"]
+
+    def run_status(self, run_id: str) -> str:
+        return self.graphql(RUN_STATUS, {"id": run_id})["runOrError"]["status"]
+
+    def wait_run(self, run_id: str, timeout: float = 180, until=("SUCCESS", "FAILURE", "CANCELED")) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.run_status(run_id)
+            if status in until:
+                return status
+            self.check_alive()
+            time.sleep(0.5)
+        raise TimeoutError(f"run {run_id} still {status} after {timeout}s; log: {self.log_path}")
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"dagster dev exited with {self.process.returncode}; log: {self.log_path}")
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def wait_loaded(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            self.check_alive()
+            try:
+                data = self.graphql(WORKSPACE, timeout=5)
+                entries = data["workspaceOrError"]["locationEntries"]
+                loaded = [e for e in entries if e["loadStatus"] == "LOADED"]
+                if loaded:
+                    kind = loaded[0]["locationOrLoadError"]["__typename"]
+                    if kind != "RepositoryLocation":
+                        raise RuntimeError(f"code location failed to load: {loaded[0]['locationOrLoadError']}")
+                    return
+                last = json.dumps(entries)
+            except (urllib.error.URLError, ConnectionError, TimeoutError, socket.timeout) as err:
+                last = str(err)
+            time.sleep(1)
+        raise TimeoutError(f"dagster dev not ready after {timeout}s ({last}); log: {self.log_path}")
+
+    def stop(self, grace: float = 20) -> None:
+        """SIGTERM the process group (webserver, daemon, code servers, runs), then SIGKILL."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+
+
+def start_dagster_dev(root: Path, tickers: int, workspace_module: str = "stock_assets.definitions",
+                      name: str = "dagster_dev") -> DagsterDev:
+    """Start `dagster dev` on 127.0.0.1 with a temp DAGSTER_HOME (the repo's dagster.yaml)."""
+    home, data_dir = root / "dagster_home", root / "data"
+    home.mkdir(parents=True)
+    data_dir.mkdir()
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    workspace = root / "workspace.yaml"
+    workspace.write_text(
+        "load_from:\n  - python_module:\n"
+        f"      module_name: {workspace_module}\n      location_name: {LOCATION}\n"
+        f"      working_directory: {REPO_ROOT}\n"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / f"{name}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOCK_ASSETS_")}
+    env.update(
+        DAGSTER_HOME=str(home), STOCK_ASSETS_SOURCE="synthetic", STOCK_ASSETS_DATA_DIR=str(data_dir),
+        STOCK_ASSETS_SYNTHETIC_TICKERS=str(tickers), PYTHONUNBUFFERED="1",
+    )
+    port = free_port()
+    exe = Path(sys.executable).parent / "dagster"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(exe), "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", str(port)],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    dev = DagsterDev(process=process, url=f"http://127.0.0.1:{port}", home=home, data_dir=data_dir,
+                     log_path=log_path)
+    try:
+        dev.wait_loaded()
+    except BaseException:
+        dev.stop()
+        raise
+    return dev
+
+
+WORKSPACE = """
+{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus
+  locationOrLoadError { __typename ... on PythonError { message } } } } } }
+"""
+
+LAUNCH_RUN = """
+mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
+  __typename
+  ... on LaunchRunSuccess { run { runId } }
+  ... on PythonError { message stack }
+  ... on RunConfigValidationInvalid { errors { message } }
+  ... on InvalidSubsetError { message }
+} }
+"""
+
+RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"

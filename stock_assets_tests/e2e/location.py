@@ -1,0 +1,48 @@
+"""The code location the end-to-end `dagster dev` loads: stock_assets.definitions, one knob added.
+
+Everything is the project's own definitions (assets, checks, jobs, schedules, sensors,
+resources) except that the offline price source accepts `seconds_per_symbol` (0 by
+default, so it behaves exactly like `SyntheticPriceSource`). The graceful-stop test sets it
+in the run config to make a fetch slow enough to be terminated half-way, as a Yahoo
+fetch of thousands of symbols is.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+
+import dagster as dg
+
+from stock_assets.definitions import defs as project_defs
+from stock_assets.defs.prices.sources import FetchResult, ProgressLog
+from stock_assets.defs.prices.synthetic import SyntheticPriceSource
+from stock_assets.settings import Settings
+
+BATCH = 5
+
+
+class SlowSyntheticPriceSource(SyntheticPriceSource):
+    """The synthetic source, optionally sleeping `seconds_per_symbol` per symbol, in batches."""
+
+    seconds_per_symbol: float = 0.0
+
+    def fetch_range(self, symbols: Sequence[str], sessions: Sequence[dt.date],
+                    log: ProgressLog | None = None) -> FetchResult:
+        if self.seconds_per_symbol > 0:
+            for start in range(0, len(symbols), BATCH):
+                if log:
+                    log(f"slow synthetic: batch {start // BATCH + 1}/{-(-len(symbols) // BATCH)}")
+                time.sleep(self.seconds_per_symbol * len(symbols[start:start + BATCH]))
+        return super().fetch_range(symbols, sessions, log)
+
+
+_settings = Settings.from_env()
+defs = dg.Definitions(
+    assets=list(project_defs.assets or []),
+    asset_checks=list(project_defs.asset_checks or []),
+    jobs=list(project_defs.jobs or []),
+    schedules=list(project_defs.schedules or []),
+    sensors=list(project_defs.sensors or []),
+    resources={**(project_defs.resources or {}),
+               "source": SlowSyntheticPriceSource(ticker_count=_settings.synthetic_tickers)},
+)

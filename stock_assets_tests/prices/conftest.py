@@ -1,0 +1,54 @@
+"""Price test fixtures: a fake Yahoo on 127.0.0.1 and a YahooPriceSource pointed at it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stock_assets.defs.prices.yahoo import YahooPriceSource
+from stock_assets_tests.conftest import shared_data
+from stock_assets_tests.prices.fake_yahoo import FakeYahoo
+
+RECORDED = ("yahoo_json", "chart_v8_wrapped_node-yahoo-finance2")
+
+
+@pytest.fixture(scope="session")
+def yf_cache_dir(tmp_path_factory) -> str:
+    """One yfinance cache dir per test session (yfinance binds its cache location once)."""
+    return str(tmp_path_factory.mktemp("yfinance_cache"))
+
+
+@pytest.fixture
+def fake_yahoo():
+    with FakeYahoo() as fake:
+        yield fake
+
+
+def make_source(fake: FakeYahoo, cache_dir: str, **overrides) -> YahooPriceSource:
+    """A source with tiny retry waits and a short timeout: the fault tests stay fast."""
+    config = dict(base_url=fake.url, cache_dir=cache_dir, retry_schedule_s=[0.01, 0.02, 0.03],
+                  retry_jitter=0.0, timeout_s=1.0, breaker_threshold=50, breaker_cooldown_s=0.3,
+                  requests_per_second=500.0, batch_size=10, max_workers=2, threads_per_batch=4)
+    config.update(overrides)
+    return YahooPriceSource(**config)
+
+
+@pytest.fixture
+def yahoo_source(fake_yahoo, yf_cache_dir):
+    return make_source(fake_yahoo, yf_cache_dir)
+
+
+def recorded(name: str) -> tuple[int, object]:
+    """(status, body) of one recorded chart response in ../shared/data (skips when absent)."""
+    path: Path = shared_data(*RECORDED, name)
+    response = json.loads(path.read_text())["response"]
+    body = response.get("bodyJson")
+    if body is None:
+        body = response.get("body")
+        try:
+            body = json.loads(body)
+        except (TypeError, ValueError):
+            pass
+    return response["status"], body

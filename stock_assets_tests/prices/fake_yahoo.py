@@ -1,0 +1,224 @@
+"""A fake Yahoo Finance on 127.0.0.1: chart answers, cookie/crumb, and injected faults.
+
+Why a real HTTP server: yfinance's own request code (curl_cffi session, cookie and crumb
+handshake, retry-on-4xx) and its parsing run unchanged; only the host differs
+(`YahooPriceSource(base_url=...)` rewrites `*.yahoo.com` to this server). Faults are
+scripted per symbol (a queue consumed one request at a time) or globally (a rate limit
+that answers 429, a fixed latency), so tests can make storms, 500s, timeouts, empty
+frames, malformed JSON and slow answers happen on purpose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+from stock_assets.lib import calendar
+
+NY = ZoneInfo("America/New_York")
+ERROR_404 = {"chart": {"result": None, "error": {"code": "Not Found",
+                                                  "description": "No data found, symbol may be delisted"}}}
+
+
+def _meta(symbol: str, tz: str = "America/New_York") -> dict:
+    return {"currency": "USD", "symbol": symbol, "exchangeName": "NMS", "fullExchangeName": "NasdaqGS",
+            "instrumentType": "EQUITY", "firstTradeDate": 345479400, "regularMarketTime": 1739998801,
+            "hasPrePostMarketData": True, "gmtoffset": -18000, "timezone": "EST",
+            "exchangeTimezoneName": tz, "regularMarketPrice": 100.0, "priceHint": 2,
+            "currentTradingPeriod": {
+                "pre": {"timezone": "EST", "start": 1740042000, "end": 1740061800, "gmtoffset": -18000},
+                "regular": {"timezone": "EST", "start": 1740061800, "end": 1740085200, "gmtoffset": -18000},
+                "post": {"timezone": "EST", "start": 1740085200, "end": 1740099600, "gmtoffset": -18000}},
+            "dataGranularity": "1d", "range": "",
+            "validRanges": ["1d", "5d", "1mo", "3mo", "6mo", "1y", "2y", "5y", "10y", "ytd", "max"]}
+
+
+def _open_ts(day: dt.date) -> int:
+    return int(dt.datetime.combine(day, dt.time(9, 30), NY).timestamp())
+
+
+def chart_body(symbol: str, bars: list[dict], splits: dict[dt.date, tuple[int, int]] | None = None,
+               dividends: dict[dt.date, float] | None = None) -> dict:
+    """A v8 chart body as Yahoo writes it: bars are dicts date/open/high/low/close/adjclose/volume."""
+    events = {}
+    if splits:
+        events["splits"] = {str(_open_ts(d)): {"date": _open_ts(d), "numerator": n, "denominator": m,
+                                               "splitRatio": f"{n}:{m}"} for d, (n, m) in splits.items()}
+    if dividends:
+        events["dividends"] = {str(_open_ts(d)): {"amount": a, "date": _open_ts(d)} for d, a in dividends.items()}
+    result = {"meta": _meta(symbol), "timestamp": [_open_ts(b["date"]) for b in bars],
+              "indicators": {"quote": [{k: [b[k] for b in bars] for k in ("open", "high", "low", "close", "volume")}],
+                             "adjclose": [{"adjclose": [b.get("adjclose", b["close"]) for b in bars]}]}}
+    if events:
+        result["events"] = events
+    return {"chart": {"result": [result], "error": None}}
+
+
+def synthetic_bars(symbol: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Deterministic, plausible bars for every XNYS session in [start, end)."""
+    base = 20 + (sum(map(ord, symbol)) % 180)
+    out = []
+    for day in calendar.sessions_between(start, end - dt.timedelta(days=1)):
+        k = day.toordinal()
+        close = round(base * (1 + 0.02 * math.sin(k / 7.0)), 4)
+        out.append({"date": day, "open": round(close * 0.995, 4), "high": round(close * 1.01, 4),
+                    "low": round(close * 0.99, 4), "close": close, "adjclose": close,
+                    "volume": 1_000_000 + (k % 97) * 1000})
+    return out
+
+
+class Script:
+    """What the fake answers: per-symbol fault queues, canned bodies, global limits."""
+
+    def __init__(self):
+        self.faults: dict[str, list[str]] = defaultdict(list)  # consumed one per chart request
+        self.always: dict[str, str] = {}  # symbol -> fault on every request ('404', 'empty', ...)
+        self.bodies: dict[str, tuple[int, object]] = {}  # symbol -> (status, body dict or raw str)
+        self.splits: dict[str, dict[dt.date, tuple[int, int]]] = {}
+        self.latency_s = 0.0
+        self.slow_s = 1.5
+        self.rate_limit: float | None = None  # chart requests per second before 429s
+        self.storm_until = 0.0  # monotonic time until which every chart request gets 429
+
+
+class FakeYahoo:
+    """Start with `with FakeYahoo() as fake:`; point the source at `fake.url`."""
+
+    def __init__(self):
+        self.script = Script()
+        self.lock = threading.Lock()
+        self.requests: dict[str, int] = defaultdict(int)
+        self.statuses: dict[int, int] = defaultdict(int)
+        self.other_requests = 0
+        self._tokens = 0.0
+        self._stamp = time.monotonic()
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> "FakeYahoo":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def chart_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def _rate_ok(self) -> bool:
+        limit = self.script.rate_limit
+        if limit is None:
+            return True
+        with self.lock:
+            now = time.monotonic()
+            self._tokens = min(limit, self._tokens + (now - self._stamp) * limit)
+            self._stamp = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+    def answer_chart(self, symbol: str, query: dict) -> tuple[int, object, float]:
+        """(status, body, delay seconds) for one chart request."""
+        s = self.script
+        with self.lock:
+            self.requests[symbol] += 1
+            fault = s.faults[symbol].pop(0) if s.faults.get(symbol) else s.always.get(symbol)
+        delay = s.latency_s
+        if time.monotonic() < s.storm_until or not self._rate_ok():
+            return 429, "Too Many Requests", delay
+        if fault == "429":
+            return 429, "Too Many Requests", delay
+        if fault == "500":
+            return 500, "<html>Internal Server Error</html>", delay
+        if fault == "404":
+            return 404, ERROR_404, delay
+        if fault == "timeout":
+            return 200, None, 30.0
+        if fault == "slow":
+            delay += s.slow_s
+        if fault == "malformed":
+            return 200, '{"chart": {"result": [{"meta": ', delay
+        if fault == "empty":  # a 200 with meta and no bars (yfinance: 'possibly delisted; no price data')
+            body = chart_body(symbol, [])
+            body["chart"]["result"][0]["indicators"]["quote"] = [{}]
+            return 200, body, delay
+        if fault == "notimestamp":  # like Yahoo's weekend answer: meta, no timestamp array
+            body = chart_body(symbol, [])
+            del body["chart"]["result"][0]["timestamp"]
+            return 200, body, delay
+        if symbol in s.bodies:
+            status, body = s.bodies[symbol]
+            return status, body, delay
+        if query.get("range") == "1d":  # yfinance's timezone probe
+            return 200, chart_body(symbol, []), delay
+        start = dt.datetime.fromtimestamp(int(query["period1"]), dt.UTC).date()
+        end = dt.datetime.fromtimestamp(int(query["period2"]), dt.UTC).date()
+        return 200, chart_body(symbol, synthetic_bars(symbol, start, end), s.splits.get(symbol)), delay
+
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def _send(self, status: int, body, content_type="application/json"):
+                data = body if isinstance(body, str) else json.dumps(body)
+                raw = data.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                with fake.lock:
+                    fake.statuses[status] += 1
+
+            def do_GET(self):  # noqa: N802
+                parts = urlsplit(self.path)
+                path = parts.path
+                if "/v8/finance/chart/" in path:
+                    symbol = path.rsplit("/", 1)[1].upper()
+                    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                    status, body, delay = fake.answer_chart(symbol, query)
+                    if delay:
+                        time.sleep(delay)
+                    if body is None:
+                        return self._send(504, "gateway timeout")
+                    return self._send(status, body)
+                with fake.lock:
+                    fake.other_requests += 1
+                if path.endswith("/v1/test/getcrumb"):
+                    return self._send(200, "fakecrumb", "text/plain")
+                if "fc.yahoo.com" in path:
+                    self.send_response(404)
+                    self.send_header("Set-Cookie", "A3=d=fake; Max-Age=3600; Path=/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return None
+                if "consent" in path:
+                    return self._send(200, "<html><body>no consent form</body></html>", "text/html")
+                return self._send(404, {"finance": {"result": None, "error": {"code": "Not Found"}}})
+
+            def do_POST(self):  # noqa: N802
+                return self._send(404, "")
+
+        return Handler

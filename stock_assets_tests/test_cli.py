@@ -1,0 +1,131 @@
+"""The pipeline through Dagster's CLI, as users and CI run it: subprocesses, a temp
+DAGSTER_HOME holding the repo's dagster.yaml, a temp data dir, the synthetic source.
+
+Each `dagster` subprocess costs ~6-10 s on 2 cores, so one module-wide workspace is set up
+once (by the README demo itself) and each test adds only the calls it is about.
+"""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from stock_assets.settings import REPO_ROOT
+from stock_assets.storage.warehouse import Warehouse
+from stock_assets_tests.conftest import files_under, run_cli
+
+TICKERS = 50
+DEMO_RANGE = ("2024-06-17", "2024-06-21")
+
+pytestmark = pytest.mark.slow
+
+
+def _env(data: Path, home: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STOCK_ASSETS_")}
+    env.update(DAGSTER_HOME=str(home), STOCK_ASSETS_SOURCE="synthetic",
+               STOCK_ASSETS_DATA_DIR=str(data), STOCK_ASSETS_SYNTHETIC_TICKERS=str(TICKERS))
+    return env
+
+
+def _demo(data: Path, home: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "stock_assets.demo", "--start", DEMO_RANGE[0], "--end", DEMO_RANGE[1],
+         "--data-dir", str(data), "--dagster-home", str(home)],
+        cwd=REPO_ROOT, env=_env(data, home), capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def _bars(data: Path):
+    return Warehouse(data / "warehouse.duckdb", data / "lake").query(
+        "SELECT * EXCLUDE (ingested_at, run_id) FROM prices.daily_ohlcv ORDER BY date, symbol")
+
+
+def _instance(home: Path) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(home)))
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> dict:
+    """The README demo, run once: universe_job + daily_prices_job over DEMO_RANGE as one run."""
+    root = tmp_path_factory.mktemp("cli")
+    data, home = root / "data", root / "home"
+    done = _demo(data, home)
+    return {"root": root, "data": data, "home": home, "env": _env(data, home), "stdout": done.stdout}
+
+
+def test_demo_prints_where_results_are_and_a_rerun_changes_nothing(workspace):
+    data, out = workspace["data"], workspace["stdout"]
+    assert f"lake:       {data / 'lake' / 'daily_ohlcv'}  (5 day partitions)" in out
+    assert f"warehouse:  {data / 'warehouse.duckdb'}" in out
+    assert "SELECT symbol" in out
+    before = _bars(data)
+    # 2024-06-19 is Juneteenth: four sessions, five partitions.
+    assert before["date"].n_unique() == 4 and before.height > 4 * TICKERS * 0.9
+    fingerprint = next(line for line in out.splitlines() if "fingerprint" in line)
+
+    again = _demo(data, workspace["home"])
+    assert fingerprint in again.stdout
+    assert _bars(data).equals(before)
+    runs = _instance(workspace["home"]).get_runs()
+    assert sorted(r.job_name for r in runs) == ["daily_prices_job", "daily_prices_job", "universe_job", "universe_job"]
+    assert all(r.is_success for r in runs)
+
+
+def test_two_job_executes_at_once_do_not_fail_on_the_warehouse_lock(workspace):
+    """Two `dagster job execute` processes for two days, started together, both succeed."""
+    exe = Path(sys.executable).parent / "dagster"
+    procs = [
+        subprocess.Popen(
+            [str(exe), "job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
+             "--tags", json.dumps({"dagster/partition": day})],
+            cwd=REPO_ROOT, env=workspace["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        for day in ("2024-06-24", "2024-06-25")
+    ]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    for proc, out in zip(procs, outputs):
+        assert proc.returncode == 0, out[-3000:]
+        assert "RUN_SUCCESS" in out
+    wh = Warehouse(workspace["data"] / "warehouse.duckdb")
+    counts = wh.query("SELECT date, count(*) AS n FROM prices.daily_ohlcv WHERE date >= ? GROUP BY date ORDER BY date",
+                      [dt.date(2024, 6, 24)])
+    assert counts["date"].to_list() == [dt.date(2024, 6, 24), dt.date(2024, 6, 25)]
+    assert min(counts["n"]) > TICKERS * 0.9
+    assert wh.count("ops.fetch_reports", "first_session >= ?", [dt.date(2024, 6, 24)]) == 2
+
+
+def test_asset_materialize_partition_range_is_one_run(workspace):
+    instance = _instance(workspace["home"])
+    runs_before = instance.get_runs_count()
+    done = run_cli(["asset", "materialize", "-m", "stock_assets.definitions", "--select", "daily_ohlcv",
+                    "--partition-range", "2024-07-01...2024-07-05"], workspace["env"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert instance.get_runs_count() == runs_before + 1
+    [run] = instance.get_runs(limit=1)
+    assert run.tags["dagster/asset_partition_range_start"] == "2024-07-01"
+    assert run.tags["dagster/asset_partition_range_end"] == "2024-07-05"
+    days = Warehouse(workspace["data"] / "warehouse.duckdb").query(
+        "SELECT DISTINCT date FROM prices.daily_ohlcv WHERE date >= ? ORDER BY date", [dt.date(2024, 7, 1)])
+    # 4 July is a holiday: an empty partition, so four sessions with rows out of five days.
+    assert days["date"].to_list() == [dt.date(2024, 7, d) for d in (1, 2, 3, 5)]
+    assert (workspace["data"] / "lake" / "daily_ohlcv" / "date=2024-07-04" / "data.parquet").exists()
+
+
+def test_unknown_source_name_is_a_clear_error_and_writes_nothing(tmp_path):
+    data, home = tmp_path / "data", tmp_path / "home"
+    data.mkdir()
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO_ROOT / "dagster.yaml").read_text())
+    env = _env(data, home) | {"STOCK_ASSETS_SOURCE": "bogus"}
+    done = run_cli(["job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
+                    "--tags", '{"dagster/partition": "2024-06-03"}'], env)
+    assert done.returncode != 0
+    assert "STOCK_ASSETS_SOURCE='bogus' is not a known price source; use one of yahoo, synthetic" in done.stderr
+    assert files_under(data) == set()

@@ -1,0 +1,58 @@
+"""`lib/http.fetch_text`: file:// reads, retries of transient failures, SCRAPE_HTTP on the rest.
+
+Against a 127.0.0.1 server the test starts; never the internet.
+"""
+
+import pytest
+
+from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.http import USER_AGENT, fetch_text
+from stock_assets.lib.retry import RetryPolicy
+
+NO_WAIT = RetryPolicy(schedule=(0.0, 0.0, 0.0))
+
+
+def test_file_url_reads_from_disk(tmp_path):
+    path = tmp_path / "a b.txt"
+    path.write_text("Symbol|x\n")
+    assert fetch_text(path.as_uri()) == "Symbol|x\n"
+
+
+def test_missing_file_is_scrape_http(tmp_path):
+    with pytest.raises(CodedError) as err:
+        fetch_text((tmp_path / "nope.txt").as_uri())
+    assert err.value.code == ErrorCode.SCRAPE_HTTP
+
+
+def test_ok_sends_user_agent(http_server):
+    http_server.routes["/ok"] = (200, "hello", 0)
+    assert fetch_text(http_server.url + "/ok", policy=NO_WAIT) == "hello"
+    assert http_server.agents == [USER_AGENT]
+
+
+def test_500_is_retried_three_times_then_scrape_http(http_server):
+    http_server.routes["/down"] = (500, "oops", 0)
+    with pytest.raises(CodedError) as err:
+        fetch_text(http_server.url + "/down", policy=NO_WAIT)
+    assert err.value.code == ErrorCode.SCRAPE_HTTP
+    assert "HTTP 500" in str(err.value) and "4 attempts" in str(err.value)
+    assert http_server.hits["/down"] == 4
+
+
+def test_404_is_not_retried(http_server):
+    with pytest.raises(CodedError, match="HTTP 404"):
+        fetch_text(http_server.url + "/missing", policy=NO_WAIT)
+    assert http_server.hits["/missing"] == 1
+
+
+def test_timeout_is_retried_then_scrape_http(http_server):
+    http_server.routes["/slow"] = (200, "late", 1.0)
+    with pytest.raises(CodedError) as err:
+        fetch_text(http_server.url + "/slow", timeout=0.2, policy=RetryPolicy(schedule=(0.0,)))
+    assert err.value.code == ErrorCode.SCRAPE_HTTP and "timed out" in str(err.value)
+    assert http_server.hits["/slow"] == 2
+
+
+def test_unsupported_scheme():
+    with pytest.raises(CodedError, match="unsupported URL scheme"):
+        fetch_text("ftp://example.invalid/x")

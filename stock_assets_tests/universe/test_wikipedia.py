@@ -1,0 +1,71 @@
+"""Wikipedia constituent tables: the two real S&P 500 pages, and FTSE 100 / DAX / S&P fixtures."""
+
+from pathlib import Path
+
+import pytest
+
+from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.listings import dax40, ftse100, sp500
+from stock_assets_tests.conftest import shared_data
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("name, has_id, dated", [
+    ("List_of_S&P_500_companies_rev1250356709_2024-10-09.html", True, 500),
+    ("List_of_S&P_500_companies_rev821321383_2018-01-19.html", False, 300),
+])
+def test_real_sp500_pages(name, has_id, dated):
+    html = shared_data("wikipedia_html", name).read_text(encoding="utf-8")
+    assert ('id="constituents"' in html) is has_id
+    frame = sp500.parse(html).frame("sp500")
+    assert 500 <= frame.height <= 510
+    assert frame["yahoo_symbol"].is_unique().all()
+    assert {"BRK-B", "BF-B", "AAPL", "MMM"} <= set(frame["yahoo_symbol"])
+    assert frame["sector"].null_count() == 0 and frame["sub_industry"].null_count() == 0
+    assert frame["cik"].str.contains(r"^\d{10}$").all()
+    assert frame["date_added"].drop_nulls().len() >= dated
+    assert set(frame["exchange"].drop_nulls()) <= {"NYSE", "NASDAQ", "Cboe BZX"}
+    brk = frame.filter(frame["yahoo_symbol"] == "BRK-B").row(0, named=True)
+    assert brk["symbol"] == "BRK.B" and brk["exchange"] == "NYSE" and brk["cik"] == "0001067983"
+
+
+@pytest.mark.parametrize("fixture, count", [("sp500_modern.html", 5), ("sp500_legacy.html", 3)])
+def test_sp500_fixtures_both_layouts(fixture, count):
+    frame = sp500.parse((FIXTURES / fixture).read_text()).frame("sp500")
+    assert frame.height == count
+    row = frame.filter(frame["symbol"] == "AAPL").row(0, named=True)
+    assert (row["exchange"], row["sector"], row["cik"], row["date_added"]) == (
+        "NASDAQ", "Information Technology", "0000320193", "1982-11-30")
+    assert "BRK-B" in frame["yahoo_symbol"].to_list()
+
+
+def test_ftse100_fixture_maps_to_london_suffix():
+    parsed = ftse100.parse((FIXTURES / "ftse100.html").read_text())
+    frame = parsed.frame("ftse100")
+    assert frame["yahoo_symbol"].to_list() == ["III.L", "BP.L", "BT-A.L", "RR.L", "SHEL.L", "VOD.L"]
+    assert set(frame["exchange"]) == {"LSE"}
+    assert frame.filter(frame["yahoo_symbol"] == "VOD.L")["sector"].item() == "Telecommunications Service Providers"
+    assert [(r.raw, bool(r.reason)) for r in parsed.rejected] == [("../x", True)]
+
+
+def test_dax40_fixture_maps_to_xetra_suffix():
+    parsed = dax40.parse((FIXTURES / "dax40.html").read_text())
+    frame = parsed.frame("dax40")
+    assert frame["yahoo_symbol"].to_list() == ["ADS.DE", "1COV.DE", "P911.DE", "SAP.DE", "SIE.DE"]
+    assert set(frame["exchange"]) == {"XETRA"}
+    assert [r.raw for r in parsed.rejected] == ["'; DROP TABLE x;--"]
+
+
+@pytest.mark.parametrize("html, fragment", [
+    ("<html><body><p>Wikipedia is down</p></body></html>", "no HTML table"),
+    ("<html><body><table id='constituents'><tr><th>Name</th><th>Weight</th></tr>"
+     "<tr><td>x</td><td>1</td></tr></table></body></html>", "no table with the columns"),
+    ("Symbol|Security Name\nAAPL|Apple\n", "no HTML table"),
+])
+@pytest.mark.parametrize("parser", [sp500, ftse100, dax40])
+def test_missing_or_changed_table_is_refused(parser, html, fragment):
+    with pytest.raises(CodedError) as err:
+        parser.parse(html)
+    assert err.value.code == ErrorCode.SCRAPE_LAYOUT
+    assert fragment in str(err.value)
