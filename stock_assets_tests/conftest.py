@@ -103,12 +103,15 @@ def universe_config(as_of: str = UNIVERSE_AS_OF) -> dict:
 
 
 def price_assets() -> list:
-    """ticker_universe, the daily_prices multi-asset and the foundation checks, for dg.materialize."""
-    from stock_assets.defs.prices.assets import daily_prices
-    from stock_assets.defs.quality.price_checks import daily_ohlcv_foundation_checks
-    from stock_assets.defs.universe.assets import ticker_universe
+    """The universe and prices domains' assets and every asset check of the code location,
+    for `dg.materialize(..., selection=[...])` (the selection picks what runs; checks on the
+    selected assets run with them)."""
+    from stock_assets.defs import prices, quality, universe
 
-    return [ticker_universe, daily_prices, daily_ohlcv_foundation_checks]
+    assets = [*universe.defs.assets, *prices.defs.assets]
+    checks = [*(universe.defs.asset_checks or []), *(quality.defs.asset_checks or []),
+              *(prices.defs.asset_checks or [])]
+    return [*assets, *checks]
 
 
 def materialize_universe(resources: dict, instance, as_of: str = UNIVERSE_AS_OF):

@@ -86,6 +86,16 @@ class DagsterDev:
             time.sleep(0.5)
         raise TimeoutError(f"run {run_id} still {status} after {timeout}s; log: {self.log_path}")
 
+    def errors(self, run_id: str) -> list[str]:
+        """The error messages a run logged (step and run failures): what a failed assert shows."""
+        events = self.graphql(RUN_ERRORS, {"id": run_id})["logsForRun"]["events"]
+        return [f"{e['message']} {((e.get('error') or {}).get('message') or '')[:800]}"
+                for e in events if e.get("error") or e["__typename"] == "RunFailureEvent"]
+
+    def succeed(self, run_id: str, timeout: float = 180) -> None:
+        status = self.wait_run(run_id, timeout)
+        assert status == "SUCCESS", f"run {run_id} {status}: {self.errors(run_id)}"
+
     def check_alive(self) -> None:
         if self.process.poll() is not None:
             raise RuntimeError(f"dagster dev exited with {self.process.returncode}; log: {self.log_path}")
@@ -182,3 +192,11 @@ mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
 """
 
 RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+RUN_ERRORS = """
+query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
+  __typename ... on MessageEvent { message }
+  ... on ExecutionStepFailureEvent { error { message } }
+  ... on RunFailureEvent { message }
+} } } }
+"""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from stock_assets.definitions import defs as project_defs
+from stock_assets import definitions as project
 from stock_assets.defs.prices.sources import FetchResult, ProgressLog
 from stock_assets.defs.prices.synthetic import SyntheticPriceSource
 from stock_assets.settings import Settings
@@ -38,11 +38,11 @@ class SlowSyntheticPriceSource(SyntheticPriceSource):
 
 _settings = Settings.from_env()
 defs = dg.Definitions(
-    assets=list(project_defs.assets or []),
-    asset_checks=list(project_defs.asset_checks or []),
-    jobs=list(project_defs.jobs or []),
-    schedules=list(project_defs.schedules or []),
-    sensors=list(project_defs.sensors or []),
-    resources={**(project_defs.resources or {}),
+    assets=list(project.defs.assets or []),
+    asset_checks=list(project.defs.asset_checks or []),
+    jobs=list(project.defs.jobs or []),
+    schedules=list(project.defs.schedules or []),
+    sensors=list(project.defs.sensors or []),
+    resources={**(project.defs.resources or {}),
                "source": SlowSyntheticPriceSource(ticker_count=_settings.synthetic_tickers)},
 )

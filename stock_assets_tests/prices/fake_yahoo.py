@@ -95,11 +95,13 @@ class FakeYahoo:
         self.script = Script()
         self.lock = threading.Lock()
         self.requests: dict[str, int] = defaultdict(int)
+        self.queries: dict[str, list[dict]] = defaultdict(list)  # symbol -> the chart queries it got
         self.statuses: dict[int, int] = defaultdict(int)
         self.other_requests = 0
         self._tokens = 0.0
         self._stamp = time.monotonic()
         handler = self._handler()
+        ThreadingHTTPServer.request_queue_size = 256  # many parallel connects: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -138,6 +140,7 @@ class FakeYahoo:
         s = self.script
         with self.lock:
             self.requests[symbol] += 1
+            self.queries[symbol].append(query)
             fault = s.faults[symbol].pop(0) if s.faults.get(symbol) else s.always.get(symbol)
         delay = s.latency_s
         if time.monotonic() < s.storm_until or not self._rate_ok():

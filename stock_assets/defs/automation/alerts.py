@@ -44,8 +44,7 @@ def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, alerts: 
     failures = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
     if failures:
         first = failures[0]
-        error = first.dagster_event.step_failure_data.error if first.dagster_event else None
-        what = f"step {first.step_key} failed: " + (error.message.strip().splitlines()[0] if error and error.message else "")
+        what = f"step {first.step_key} failed: " + _failure_reason(first.dagster_event.step_failure_data)
     else:
         run_failed = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
         what = run_failed[0].message if run_failed else "the run failed"
@@ -58,6 +57,17 @@ def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, alerts: 
         partition=_partition(run.tags), rows=rows, run_id=run.run_id, url=alerts.run_url(run.run_id),
         kind="run_failure",
     )
+
+
+def _failure_reason(data) -> str:
+    """A dg.Failure's description, else the root cause's first line (not Dagster's wrapper)."""
+    user = getattr(data, "user_failure_data", None)
+    if user is not None and user.description:
+        return user.description.strip()
+    error = data.error
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error.message.strip().splitlines()[0] if error is not None and error.message else "(no message)"
 
 
 @dg.sensor(
@@ -107,13 +117,11 @@ def _check_alert(record, alerts: AlertSender) -> tuple[bool, Alert]:
     if evaluation is not None and getattr(evaluation, "metadata", None):
         value = evaluation.metadata.get("failed_rows")
         failed_rows = int(value.value) if value is not None and value.value is not None else None
-    if record.status == AssetCheckExecutionRecordStatus.EXECUTION_FAILED:
-        is_red, what = True, "the check itself could not run (execution failed)"
-    else:
-        severity = getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR)
-        is_red = record.status == AssetCheckExecutionRecordStatus.FAILED and severity == dg.AssetCheckSeverity.ERROR
-        desc = getattr(evaluation, "description", None)
-        what = f"check failed with severity {severity.value}" + (f": {desc}" if desc else "")
+    # A check that could not run at all fails its run: the run-failure sensor reports that one.
+    severity = getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR)
+    is_red = record.status == AssetCheckExecutionRecordStatus.FAILED and severity == dg.AssetCheckSeverity.ERROR
+    desc = getattr(evaluation, "description", None)
+    what = f"check failed with severity {severity.value}" + (f": {desc}" if desc else "")
     asset = key.asset_key.to_user_string()
     return is_red, Alert(
         key=f"check:{asset}:{key.name}", title=f"Check failed: {asset} / {key.name}", details=what,

@@ -50,6 +50,7 @@ class YahooPriceSource(PriceSource):
     assume_timezone: str = Field(default="America/New_York",
                                  description="Seeded into yfinance's tz cache for symbols it has none for "
                                              "(saves one request per new symbol); empty: ask Yahoo.")
+    progress_every_s: float = Field(default=5.0, description="At most one progress line per this many seconds.")
     cache_dir: str = Field(default="", description="yfinance cache dir (tz, cookie); empty: a temp dir.")
     base_url: str = Field(default="", description="Tests/benchmarks only: a fake Yahoo on 127.0.0.1.")
 
@@ -98,7 +99,8 @@ class YahooPriceSource(PriceSource):
         session = YahooSession(limiter, breaker, stop, base_url=self.base_url, timeout=self.timeout_s,
                                on_event=on_event)
         progress = FetchProgress(len(symbols), log, state=lambda: f"limiter {limiter.state().describe()}, "
-                                                                 f"breaker {breaker.state}")
+                                                                 f"breaker {breaker.state}",
+                                 every=self.progress_every_s)
         fetcher = BatchFetcher(session, self.plan(), stop, progress, log)
         started = time.monotonic()
         log(f"yahoo fetch: {len(symbols)} symbols x {len(sessions)} sessions, batches of {self.batch_size}, "

@@ -25,6 +25,10 @@ def code_for(err: BaseException | None, obs: Observation | None) -> ErrorCode:
     name = type(err).__name__ if err is not None else ""
     if name == "YFRateLimitError":
         return ErrorCode.YF429
+    if name == "YFTzMissingError" or (isinstance(err, KeyError) and "exchangeTimezoneName" in str(err)):
+        return ErrorCode.YFTZ  # the timezone probe found nothing: unknown or delisted
+    if obs is not None and obs.tz_probe and obs.status is not None and 400 <= obs.status < 500 and obs.status != 429:
+        return ErrorCode.YFTZ
     if obs is not None:
         if obs.status == 429:
             return ErrorCode.YF429

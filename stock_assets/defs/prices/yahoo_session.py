@@ -38,6 +38,7 @@ class Observation:
     status: int | None = None
     error: str | None = None  # exception class name of a transport failure
     message: str = ""
+    tz_probe: bool = False  # yfinance's "what timezone is this symbol in" request (range=1d)
 
 
 class FetchCancelled(CodedError):
@@ -127,17 +128,19 @@ class YahooSession(curl_requests.Session):
             self.limiter.acquire(stop=self.stop)
         except Cancelled:
             raise FetchCancelled() from None
+        params = kwargs.get("params") or {}
+        probe = isinstance(params, dict) and params.get("range") == "1d" and "period1" not in params
         started = time.monotonic()
         self.requests_sent += 1
         try:
             response = super().request(method, url, *args, **kwargs)
         except Exception as err:  # transport failure: timeout, refused, reset
             self.breaker.failure() and self.on_event("breaker_open", symbol)
-            self._observe(symbol, Observation(error=type(err).__name__, message=str(err)[:300]), None)
+            self._observe(symbol, Observation(error=type(err).__name__, message=str(err)[:300], tz_probe=probe), None)
             raise
         latency = (time.monotonic() - started) * 1000
         status = response.status_code
-        self._observe(symbol, Observation(status=status, message=f"HTTP {status}"), latency)
+        self._observe(symbol, Observation(status=status, message=f"HTTP {status}", tz_probe=probe), latency)
         if status == 429:
             if self.limiter.throttled():
                 self.on_event("throttled", self.limiter.state().describe())

@@ -1,54 +1,70 @@
-"""The first asset checks on `daily_ohlcv`: what is stored in the lake is whole and sane.
+"""The asset checks on `daily_ohlcv`: what is stored in the lake is whole, sane and plausible.
 
 Why they read the lake rather than the frame in memory: they check what people will query,
 so they also catch a partition damaged after it was written, and they can be re-run alone
-from the UI. ERROR checks are blocking: a failure stops downstream assets in the same run.
+from the UI. All rules run in DuckDB over the lake files (lib/qa_engine.py); the history
+rules read a look-back window before the partition. ERROR checks are blocking: a failure
+stops downstream assets (qa_summary, the dashboard) in the same run. Every evaluation is
+recorded in qa.failures / qa.summary (recorder.py).
 """
 
+import datetime as dt
+import time
 
 import dagster as dg
 
 from stock_assets.defs.partitions import parse_partition_key, trading_days
-from stock_assets.defs.prices import records
+from stock_assets.defs.quality import inputs, recorder
+from stock_assets.defs.quality.config import QaConfig
 from stock_assets.defs.quality.results import check_result
+from stock_assets.lib import calendar, qa_fetch
+from stock_assets.lib.qa_catalog import CHECKS, ENGINE_CHECKS
+from stock_assets.lib.qa_engine import LakeQa
 from stock_assets.storage.resource import WarehouseResource
-from stock_assets.lib import calendar, validation
-from stock_assets.lib.schema import DAILY_OHLCV
+
+ASSET = "daily_ohlcv"
+LAKE_CHECKS = [name for name in ENGINE_CHECKS if name != "fetch_errors"]
 
 
-class CompletenessConfig(dg.Config):
-    min_share: float = validation.DEFAULT_MIN_COMPLETENESS
+def spec(name: str) -> dg.AssetCheckSpec:
+    info = CHECKS[name]
+    return dg.AssetCheckSpec(name, asset=ASSET, blocking=info.blocking, partitions_def=trading_days,
+                             description=f"[{info.severity}] {info.rule}",
+                             metadata={"qa_severity": info.severity, "docs": "docs/quality.md#" + name})
 
 
-FOUNDATION_CHECKS = [
-    dg.AssetCheckSpec("schema", asset="daily_ohlcv", blocking=True, partitions_def=trading_days,
-                      description="Columns and types are exactly those of docs/data_model.md."),
-    dg.AssetCheckSpec("duplicates", asset="daily_ohlcv", blocking=True, partitions_def=trading_days,
-                      description="One row per (date, symbol)."),
-    dg.AssetCheckSpec("ohlc_consistency", asset="daily_ohlcv", blocking=True, partitions_def=trading_days,
-                      description="low <= open, close <= high; all prices > 0; volume >= 0."),
-    dg.AssetCheckSpec("completeness", asset="daily_ohlcv", blocking=True, partitions_def=trading_days,
-                      description="Each session has a row for at least 97 % of the symbols the universe says were listed."),
-]
-
-
-@dg.multi_asset_check(specs=FOUNDATION_CHECKS, can_subset=True, name="daily_ohlcv_foundation_checks")
-def daily_ohlcv_foundation_checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-    days = [parse_partition_key(k) for k in context.partition_keys]
-    lake = warehouse.lake
-    frame = lake.read_range("daily_ohlcv", min(days), max(days), DAILY_OHLCV) if days else None
+@dg.multi_asset_check(
+    specs=[spec(name) for name in ENGINE_CHECKS], can_subset=True, name="daily_ohlcv_checks",
+    description="Every QA rule on daily_ohlcv except the GX suite, in one DuckDB pass over the lake.",
+    pool="duckdb_warehouse",
+)
+def daily_ohlcv_checks(context: dg.AssetCheckExecutionContext, config: QaConfig, warehouse: WarehouseResource):
+    days = sorted(parse_partition_key(k) for k in context.partition_keys)
+    t = config.thresholds()
+    wh = warehouse.open()
+    sessions = [d for d in days if calendar.is_session(d)]
+    selected = {key.name for key in context.selected_asset_check_keys}
     closed = [d.isoformat() for d in days if not calendar.is_session(d)]
     extra = {"market_closed": dg.MetadataValue.json(closed)} if closed else {}
-    selected = {key.name for key in context.selected_asset_check_keys}
-    if "schema" in selected:
-        yield check_result("schema", validation.schema(frame), extra=extra)
-    if "duplicates" in selected:
-        yield check_result("duplicates", validation.duplicates(frame), extra=extra)
-    if "ohlc_consistency" in selected:
-        yield check_result("ohlc_consistency", validation.ohlc_consistency(frame), extra=extra)
-    if "completeness" in selected:
-        sessions = [d for d in days if calendar.is_session(d)]
-        symbols = set(records.symbols_for(warehouse.open(), min(sessions))) if sessions else set()
-        expected = {d: symbols for d in sessions}
-        yield check_result("completeness", validation.completeness(frame, expected), extra=extra)
+    evaluated = []
+    started = time.monotonic()
+    with LakeQa(inputs.lake_files(warehouse.lake), days[0], days[-1], t, splits=inputs.splits(wh),
+                expected=inputs.expected_symbols(wh, sessions[0] if sessions else None)) as qa:
+        for name in LAKE_CHECKS:
+            if name in selected:
+                begun = time.monotonic()
+                outcome = getattr(qa, name)()
+                context.log.info(f"{name}: {'passed' if outcome.passed else 'FAILED'} "
+                                 f"({outcome.offending.height} rows, {time.monotonic() - begun:.2f}s)")
+                evaluated.append((name, CHECKS[name].severity, outcome))
+    if "fetch_errors" in selected:
+        outcome = qa_fetch.fetch_errors(inputs.fetch_reports(wh, days[0], days[-1]), sessions, t)
+        evaluated.append(("fetch_errors", CHECKS["fetch_errors"].severity, outcome))
+    recorder.record(wh, evaluated, days, context.run.run_id, _utcnow())
+    context.log.info(f"{len(evaluated)} checks over {days[0]}..{days[-1]} in {time.monotonic() - started:.1f}s")
+    for name, _, outcome in evaluated:
+        yield check_result(name, outcome, extra=extra)
 
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

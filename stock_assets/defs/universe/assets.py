@@ -139,8 +139,9 @@ def _metadata(after: pl.DataFrame, diff: dict, listing: Listing, as_of: dt.date,
         "new": dg.MetadataValue.md(markdown.table(new)),
         "delisted_since_last_scrape": dg.MetadataValue.md(markdown.table(diff["delisted"])),
         "rejected": dg.MetadataValue.md(markdown.table(rejected)),
-        # Read by new_listings_sensor: the symbols whose history must be merged into the lake.
-        "new_symbols_list": dg.MetadataValue.json(new["yahoo_symbol"].to_list()),
+        # Read by new_listings_sensor: the symbols whose history must be merged into the lake
+        # (empty on the first scrape: that history comes from the regular price backfill).
+        "new_symbols_list": dg.MetadataValue.json([] if first_scrape else new["yahoo_symbol"].to_list()),
         "preview": dg.MetadataValue.md(markdown.table(
             after.select("yahoo_symbol", "name", "exchange", "sector", "status").head(10))),
     }

@@ -51,6 +51,7 @@ def merge_days(existing: list[dt.date], end: dt.date, lookback_days: int) -> lis
     ),
     tags={"domain": "universe"},
     pool="duckdb_warehouse",
+    out={},  # the op's product is the merged partitions, reported as AssetMaterializations
 )
 def merge_new_listing_history(
     context: dg.OpExecutionContext, config: NewListingHistoryConfig,

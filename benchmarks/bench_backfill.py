@@ -1,0 +1,79 @@
+"""10 years x 500 synthetic tickers backfilled as ONE run, against one run per partition.
+
+    uv run python benchmarks/bench_backfill.py [--tickers 500] [--sample 4]
+
+Goal (issue 3): the single-run backfill of 2014-07-01..2024-06-28 (every weekday partition,
+holidays included) takes <= 60 s on 2 cores; the same work as one run per partition (what a
+backfill without a single-run policy launches) is measured on a sample of days spread over
+the range and extrapolated; the speed-up should be >= 20x. Peak memory is the largest
+resident set of the run's process. Both use `dagster asset materialize` as a user would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Workspace, machine, peak_child_rss_mb  # noqa: E402
+
+FIRST, LAST = "2014-07-01", "2024-06-28"
+
+
+def weekdays(first: str, last: str) -> list[str]:
+    day, end, out = dt.date.fromisoformat(first), dt.date.fromisoformat(last), []
+    while day <= end:
+        if day.weekday() < 5:
+            out.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tickers", type=int, default=500)
+    parser.add_argument("--sample", type=int, default=4, help="partitions run one by one to extrapolate from")
+    args = parser.parse_args()
+    partitions = weekdays(FIRST, LAST)
+    select = ["asset", "materialize", "-m", "stock_assets.definitions", "--select", "daily_ohlcv"]
+
+    # One run per partition, on a sample spread over the range (a fresh workspace: no stored rows).
+    per = Workspace(args.tickers)
+    try:
+        per.universe(FIRST)
+        step = max(1, len(partitions) // args.sample)
+        sample = partitions[step // 2::step][: args.sample]
+        per_run = [per.dagster(*select, "--partition", day) for day in sample]
+    finally:
+        per.cleanup()
+    rss_before = peak_child_rss_mb()
+
+    one = Workspace(args.tickers)
+    try:
+        one.universe(FIRST)
+        single = one.dagster(*select, "--partition-range", f"{FIRST}...{LAST}")
+        peak = peak_child_rss_mb()
+        import duckdb
+        con = duckdb.connect(str(one.data / "warehouse.duckdb"), read_only=True)
+        rows, days = con.execute("SELECT count(*), count(DISTINCT date) FROM prices.daily_ohlcv").fetchone()
+        con.close()
+        files = len(list((one.data / "lake" / "daily_ohlcv").glob("date=*/data.parquet")))
+    finally:
+        one.cleanup()
+
+    extrapolated = statistics.mean(per_run) * len(partitions)
+    print(f"machine: {machine()}")
+    print(f"range {FIRST}..{LAST}: {len(partitions)} partitions, {days} sessions, {rows:,} rows, {files} files")
+    print(f"single run:          {single:.1f}s  (goal <= 60 s: {'met' if single <= 60 else 'MISSED'})"
+          f"  peak RSS {peak:.0f} MB (max of any child so far; per-partition runs peaked at {rss_before:.0f} MB)")
+    print(f"one run / partition: {[round(x, 2) for x in per_run]} s on {sample}")
+    print(f"  extrapolated to {len(partitions)} runs: {extrapolated:.0f}s ({extrapolated / 3600:.1f} h)")
+    print(f"speed-up: {extrapolated / single:.0f}x  (goal >= 20x: {'met' if extrapolated / single >= 20 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

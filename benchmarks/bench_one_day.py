@@ -1,0 +1,57 @@
+"""One trading day for 8,782 synthetic tickers through `dagster job execute`, against a no-op job.
+
+    uv run python benchmarks/bench_one_day.py [--tickers 8782] [--repeats 3]
+
+Goal (issue 3): wall time of `daily_prices_job` for one partition <= 1.5 x the wall time of a
+no-op Dagster job on the same machine. Both are timed as the CLI command a user or CI runs
+(process start, imports, instance, run, checks); medians of `--repeats` runs, interleaved so
+that machine load hits both alike. Each repeat takes a different day, so every run really
+fetches and writes 8,782 bars (a rerun of a stored day would fetch nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Workspace, machine  # noqa: E402
+
+DAYS = ["2024-06-03", "2024-06-04", "2024-06-05", "2024-06-06", "2024-06-07"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tickers", type=int, default=8782)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    ws = Workspace(args.tickers)
+    try:
+        setup = ws.universe(DAYS[0])
+        noop, day = [], []
+        for i in range(args.repeats):
+            noop.append(ws.dagster("job", "execute", "-f", "benchmarks/noop_definitions.py", "-j", "noop_job"))
+            tags = json.dumps({"dagster/partition": DAYS[i % len(DAYS)]})
+            day.append(ws.dagster("job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
+                                  "--tags", tags))
+        import duckdb
+        con = duckdb.connect(str(ws.data / "warehouse.duckdb"), read_only=True)
+        rows = con.execute("SELECT count(*) FROM prices.daily_ohlcv WHERE date = ?", [DAYS[0]]).fetchone()[0]
+        con.close()
+    finally:
+        ws.cleanup()
+    ratio = statistics.median(day) / statistics.median(noop)
+    print(f"machine: {machine()}")
+    print(f"universe_job (setup, {args.tickers} tickers): {setup:.1f}s")
+    print(f"no-op job:        median {statistics.median(noop):.2f}s  runs {[round(x, 2) for x in noop]}")
+    print(f"daily_prices_job: median {statistics.median(day):.2f}s  runs {[round(x, 2) for x in day]}  "
+          f"({rows} rows on {DAYS[0]})")
+    print(f"ratio: {ratio:.2f}x  (goal <= 1.5x: {'met' if ratio <= 1.5 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""What the checks read besides the lake: splits, the universe's active symbols, fetch reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from stock_assets.defs.prices import records
+from stock_assets.storage.lake import ParquetLake
+from stock_assets.storage.warehouse import Warehouse
+
+
+def lake_files(lake: ParquetLake) -> dict[dt.date, Path]:
+    return dict(zip(lake.partition_days("daily_ohlcv"), lake.partition_files("daily_ohlcv")))
+
+
+def splits(wh: Warehouse) -> pl.DataFrame:
+    """Known splits (symbol, ex_date, value) from prices.corporate_actions."""
+    wh.ensure_schema()
+    return wh.query("SELECT symbol, ex_date, value FROM prices.corporate_actions WHERE kind = 'split'")
+
+
+def expected_symbols(wh: Warehouse, first_session: dt.date | None) -> list[str] | None:
+    """Symbols the universe says traded from `first_session`; None when there is no universe."""
+    if first_session is None:
+        return []
+    try:
+        return records.symbols_for(wh, first_session)
+    except records.UniverseMissing:
+        return None
+
+
+def fetch_reports(wh: Warehouse, start: dt.date, end: dt.date) -> pl.DataFrame:
+    wh.ensure_schema()
+    return wh.query(
+        """SELECT run_id, first_session, last_session, requested, failed, latency_p95_ms,
+                  failures_by_code, recorded_at
+           FROM ops.fetch_reports WHERE first_session <= ? AND last_session >= ?""", [end, start])

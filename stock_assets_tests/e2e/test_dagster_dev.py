@@ -1,0 +1,206 @@
+"""End to end on a running `dagster dev` (webserver + daemon), driven over GraphQL.
+
+One `dagster dev` serves every test of this module (starting one costs ~30-50 s on 2
+cores); the tests run in file order and build on each other: the universe, then a UI-style
+backfill, a relaunch of the missing partitions only, a forced relaunch, a run terminated
+mid-fetch, the nightly schedule at chosen instants, the intraday sensor under the daemon.
+The Chromium screenshots (test_ui.py) reuse the same instance (a package-scoped fixture).
+"""
+
+import datetime as dt
+import math
+import time
+
+import pytest
+
+from stock_assets.defs.prices.assets import daily_prices
+from stock_assets.lib import calendar, market_hours
+from stock_assets.storage.warehouse import Warehouse
+from stock_assets_tests.e2e import queries as q
+
+pytestmark = pytest.mark.slow
+
+FIRST_HALF = ["2024-03-18", "2024-03-19", "2024-03-20", "2024-03-21", "2024-03-22"]
+RANGE = FIRST_HALF + ["2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28", "2024-03-29"]  # 03-29: Good Friday
+DAILY = {"path": ["daily_ohlcv"]}
+CHECKS = ("schema", "duplicates", "ohlc_consistency", "completeness")
+
+
+def warehouse(dev) -> Warehouse:
+    return Warehouse(dev.data_dir / "warehouse.duckdb", dev.data_dir / "lake")
+
+
+def launch_backfill(dev, partitions: list[str], run_config: dict | None = None) -> str:
+    params = {"partitionNames": partitions, "assetSelection": [DAILY], "title": "e2e backfill"}
+    if run_config:
+        params["runConfigData"] = run_config
+    data = dev.graphql(q.LAUNCH_BACKFILL, {"p": params})["launchPartitionBackfill"]
+    assert data["__typename"] == "LaunchBackfillSuccess", data
+    return data["backfillId"]
+
+
+def wait_backfill(dev, backfill_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        backfill = dev.graphql(q.BACKFILL, {"id": backfill_id})["partitionBackfillOrError"]
+        runs_done = all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in backfill["runs"])
+        if backfill["status"] != "REQUESTED" and runs_done:
+            return backfill
+        dev.check_alive()
+        time.sleep(1)
+    raise TimeoutError(f"backfill {backfill_id} unfinished after {timeout}s: {backfill}")
+
+
+def materialized_keys(dev) -> set[str]:
+    """What the partitions page shows as materialised (the UI asks exactly this)."""
+    node = dev.graphql(q.PARTITION_STATUS, {"key": DAILY})["assetNodeOrError"]
+    keys: set[str] = set()
+    for rng in node["assetPartitionStatuses"]["ranges"]:
+        if rng["status"] != "MATERIALIZED":
+            continue
+        day = dt.date.fromisoformat(rng["startKey"])
+        while day <= dt.date.fromisoformat(rng["endKey"]):
+            if day.weekday() < 5:
+                keys.add(day.isoformat())
+            day += dt.timedelta(days=1)
+    return keys
+
+
+def expected_runs(partitions: int) -> int:
+    """Runs a backfill of `partitions` partitions takes under the asset's backfill policy."""
+    per_run = daily_prices.backfill_policy.max_partitions_per_run
+    return 1 if per_run is None else math.ceil(partitions / per_run)
+
+
+def no_duplicates(wh: Warehouse, start: str, end: str) -> tuple[int, int]:
+    frame = wh.query(
+        "SELECT count(*) AS n, count(DISTINCT (date, symbol)) AS d FROM prices.daily_ohlcv "
+        "WHERE date BETWEEN ? AND ?", [start, end])
+    return frame["n"].item(), frame["d"].item()
+
+
+def test_universe_over_graphql(dev):
+    dev.succeed(dev.launch_run("universe_job"))
+    assert warehouse(dev).count("universe.tickers", "status = 'active'") > 50
+
+
+def test_backfill_runs_as_bounded_runs_and_records_checks(dev):
+    backfill = wait_backfill(dev, launch_backfill(dev, FIRST_HALF))
+    assert backfill["status"] == "COMPLETED_SUCCESS"
+    assert len(backfill["runs"]) == expected_runs(len(FIRST_HALF))  # never one run per day
+    assert all(r["status"] == "SUCCESS" for r in backfill["runs"])
+    assert materialized_keys(dev) >= set(FIRST_HALF)
+    rows, distinct = no_duplicates(warehouse(dev), FIRST_HALF[0], FIRST_HALF[-1])
+    assert rows == distinct > 0
+    for name in CHECKS:
+        runs = dev.graphql(q.CHECK_EXECUTIONS, {"key": DAILY, "name": name})["assetCheckExecutions"]
+        assert {e["partition"] for e in runs if e["status"] == "SUCCEEDED"} >= set(FIRST_HALF), name
+
+
+def test_second_launch_redoes_only_what_is_missing(dev):
+    """The UI's "missing and failed only" launch: partitions minus those materialised."""
+    before = no_duplicates(warehouse(dev), FIRST_HALF[0], FIRST_HALF[-1])
+    missing = sorted(set(RANGE) - materialized_keys(dev))
+    assert missing == RANGE[5:]
+    backfill = wait_backfill(dev, launch_backfill(dev, missing))
+    assert backfill["status"] == "COMPLETED_SUCCESS"
+    assert backfill["numPartitions"] == 5
+    assert materialized_keys(dev) >= set(RANGE)
+    assert no_duplicates(warehouse(dev), FIRST_HALF[0], FIRST_HALF[-1]) == before  # untouched
+    rows, distinct = no_duplicates(warehouse(dev), RANGE[0], RANGE[-1])
+    assert rows == distinct > before[0]
+    assert warehouse(dev).count("prices.daily_ohlcv", "date = ?", ["2024-03-29"]) == 0  # Good Friday
+
+
+def test_forced_relaunch_replaces_partitions_without_duplicates(dev):
+    wh = warehouse(dev)
+    before = no_duplicates(wh, RANGE[0], RANGE[-1])
+    force = {"ops": {"daily_prices": {"config": {"full_refetch": True}}}}
+    backfill = wait_backfill(dev, launch_backfill(dev, RANGE, run_config=force))
+    assert backfill["status"] == "COMPLETED_SUCCESS"
+    assert len(backfill["runs"]) == expected_runs(len(RANGE))
+    assert no_duplicates(wh, RANGE[0], RANGE[-1]) == before
+    # every stored row now comes from the forced run (the lake replaced its partitions whole)
+    run_ids = wh.query("SELECT DISTINCT run_id FROM prices.daily_ohlcv WHERE date BETWEEN ? AND ?",
+                       [RANGE[0], RANGE[-1]])["run_id"].to_list()
+    assert run_ids and set(run_ids) <= {r["runId"] for r in backfill["runs"]}
+
+
+def test_run_terminated_mid_fetch_leaves_no_partial_partition(dev):
+    day = "2024-03-11"
+    slow = {"resources": {"source": {"config": {"seconds_per_symbol": 0.5}}}}
+    run_id = dev.launch_run("daily_prices_job", tags={"dagster/partition": day}, run_config=slow)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # wait until the fetch is under way
+        events = dev.graphql(q.RUN_LOGS, {"id": run_id})["logsForRun"]["events"]
+        if any("slow synthetic: batch 2/" in (e.get("message") or "") for e in events):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"run {run_id} never reached the fetch; status {dev.run_status(run_id)}")
+    result = dev.graphql(q.TERMINATE, {"id": run_id})["terminateRun"]
+    assert result["__typename"] == "TerminateRunSuccess", result
+    assert dev.wait_run(run_id, timeout=120) == "CANCELED"
+    assert not (dev.data_dir / "lake" / "daily_ohlcv" / f"date={day}").exists()
+    assert day not in materialized_keys(dev)
+    wh = warehouse(dev)
+    assert wh.count("prices.daily_ohlcv", "date = ?", [day]) == 0
+    cancelled = wh.count("ops.fetch_errors", "run_id = ? AND code = 'YFCANCELLED'", [run_id])
+    assert cancelled == wh.count("universe.tickers", "status = 'active'")  # every symbol, none fetched
+
+
+def _schedule(dev, name: str) -> dict:
+    return {"repositoryLocationName": "stock_assets", "repositoryName": "__repository__", "scheduleName": name}
+
+
+def _dry_run(dev, name: str, when: dt.datetime) -> dict:
+    data = dev.graphql(q.SCHEDULE_DRY_RUN, {"s": _schedule(dev, name), "t": when.timestamp()})["scheduleDryRun"]
+    assert data["__typename"] == "DryRunInstigationTick", data
+    return data["evaluationResult"]
+
+
+def test_nightly_schedule_at_chosen_instants_and_its_run(dev):
+    """The UI's "Test schedule" at a session evening and on a holiday, then launch what it asks."""
+    evening = dt.datetime(2024, 3, 13, 16, 30, tzinfo=calendar.NEW_YORK)
+    result = _dry_run(dev, "nightly_prices_schedule", evening)
+    [request] = result["runRequests"]
+    tags = {t["key"]: t["value"] for t in request["tags"]}
+    assert tags["dagster/partition"] == "2024-03-13"
+    dev.succeed(dev.launch_run("daily_prices_job", tags=tags))
+    assert warehouse(dev).count("prices.daily_ohlcv", "date = ?", ["2024-03-13"]) > 0
+
+    holiday = _dry_run(dev, "nightly_prices_schedule", dt.datetime(2024, 3, 29, 16, 30, tzinfo=calendar.NEW_YORK))
+    assert not holiday["runRequests"]
+    assert "XNYS holiday" in holiday["skipReason"]
+
+    started = dev.graphql(q.START_SCHEDULE, {"s": _schedule(dev, "nightly_prices_schedule")})["startSchedule"]
+    assert started["scheduleState"]["status"] == "RUNNING", started
+    schedule = dev.graphql(q.SCHEDULE, {"s": _schedule(dev, "nightly_prices_schedule")})["scheduleOrError"]
+    assert schedule["executionTimezone"] == "America/New_York"
+    for tick in schedule["futureTicks"]["results"]:
+        local = dt.datetime.fromtimestamp(tick["timestamp"], dt.UTC).astimezone(calendar.NEW_YORK)
+        assert (local.hour, local.minute, local.weekday() < 5) == (16, 30, True)
+
+
+def test_intraday_sensor_ticks_under_the_daemon(dev):
+    selector = {"repositoryLocationName": "stock_assets", "repositoryName": "__repository__",
+                "sensorName": "intraday_snapshot"}
+    started = dev.graphql(q.START_SENSOR, {"s": selector})["startSensor"]
+    assert started["sensorState"]["status"] == "RUNNING", started
+    deadline = time.monotonic() + 120
+    ticks: list = []
+    while time.monotonic() < deadline and not [t for t in ticks if t["status"] != "STARTED"]:
+        sensor = dev.graphql(q.SENSOR_TICKS, {"s": selector})["sensorOrError"]
+        ticks = sensor["sensorState"]["ticks"]
+        time.sleep(1)
+    tick = next(t for t in ticks if t["status"] != "STARTED")
+    dev.graphql(q.STOP_SENSOR, {"id": sensor["sensorState"]["id"], "sid": sensor["sensorState"]["selectorId"]})
+    state = market_hours.market_state(dt.datetime.fromtimestamp(tick["timestamp"], dt.UTC))
+    if state.is_open:
+        assert tick["status"] == "SUCCESS", tick
+        [run_id] = tick["runIds"]
+        dev.succeed(run_id)
+        assert warehouse(dev).count("prices.intraday_quotes", "run_id = ?", [run_id]) > 0
+    else:
+        assert tick["status"] == "SKIPPED", tick
+        assert tick["skipReason"] == f"market closed: {state.reason}"

@@ -1,0 +1,81 @@
+"""The Dagster UI in headless Chromium, on the `dagster dev` the other e2e tests filled.
+
+What a person sees after the backfills of test_dagster_dev.py: the asset graph with the
+project's assets, daily_ohlcv's partitions page with materialised partitions, and its
+checks with their results. Screenshots are kept under test-artifacts/ (git-ignored).
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from stock_assets_tests.e2e.dagster_dev import ARTIFACTS
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+PAGE_TIMEOUT_MS = 60_000
+
+
+def chromium() -> Path:
+    """Debian's chromium: installed here when root with apt (never a downloaded browser build)."""
+    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], capture_output=True, timeout=600,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed and cannot be (needs root and apt-get): "
+                    "apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def page(dev):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (dev group) is not installed")
+    exe = chromium()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(exe), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def snapshot(page, name: str) -> str:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"ui_{name}.png"), full_page=True)
+    text = page.inner_text("body")
+    (ARTIFACTS / f"ui_{name}.txt").write_text(text)
+    return text
+
+
+def test_asset_graph_shows_the_project(page, dev):
+    page.goto(f"{dev.url}/asset-groups")
+    page.get_by_text("daily_ohlcv").first.wait_for()
+    page.get_by_text("intraday_quotes").first.wait_for()
+    text = snapshot(page, "asset_graph")
+    for name in ("ticker_universe", "daily_ohlcv", "corporate_actions", "intraday_quotes"):
+        assert name in text
+
+
+def test_partitions_page_shows_materialised_partitions(page, dev):
+    page.goto(f"{dev.url}/assets/daily_ohlcv?view=partitions")
+    page.get_by_text("Materialized", exact=False).first.wait_for()
+    page.get_by_text("2024-03-29").first.wait_for()
+    text = snapshot(page, "daily_ohlcv_partitions")
+    assert "2024-03-18" in text and "2024-03-29" in text
+
+
+def test_checks_page_shows_check_results(page, dev):
+    page.goto(f"{dev.url}/assets/daily_ohlcv?view=checks")
+    page.get_by_text("completeness").first.wait_for()
+    page.get_by_text("Passed", exact=False).first.wait_for()
+    text = snapshot(page, "daily_ohlcv_checks")
+    for name in ("schema", "duplicates", "ohlc_consistency", "completeness"):
+        assert name in text

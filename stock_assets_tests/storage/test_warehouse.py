@@ -1,0 +1,115 @@
+"""Warehouse: schema, idempotent writes, SQL identifiers from code only, DuckDB's lock waited out."""
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+import time
+
+import polars as pl
+import pytest
+
+from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets.storage.lake import ParquetLake
+from stock_assets.storage.warehouse import Warehouse, WarehouseLocked, _duck_type
+
+ERRORS = {"run_id": pl.String, "session": pl.Date, "symbol": pl.String, "code": pl.String,
+          "message": pl.String, "attempts": pl.Int32, "recorded_at": pl.Datetime("us")}
+
+
+def _errors(run_id: str, n: int) -> pl.DataFrame:
+    return pl.DataFrame({"run_id": run_id, "session": [dt.date(2024, 6, 3)] * n, "symbol": [f"S{i}" for i in range(n)],
+                         "code": "YFEMPTY", "message": "m", "attempts": 1, "recorded_at": dt.datetime(2024, 6, 4)},
+                        schema=ERRORS)
+
+
+def test_schema_creates_every_table_and_an_empty_typed_view(warehouse):
+    tables = set(warehouse.query(
+        "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables")["t"])
+    assert {"universe.tickers", "universe.listing_snapshots", "prices.corporate_actions", "ops.fetch_errors",
+            "ops.dead_letter", "qa.failures", "qa.summary", "dashboard.kpis", "prices.daily_ohlcv"} <= tables
+    empty = warehouse.query("SELECT * FROM prices.daily_ohlcv")
+    assert empty.height == 0 and empty.columns == list(DAILY_OHLCV)
+    warehouse.ensure_schema()  # idempotent
+
+
+def test_view_follows_the_lake_once_it_has_files(warehouse, data_dir):
+    frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0], "low": [0.5],
+                          "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+    ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
+    warehouse.refresh_views()
+    assert warehouse.count("prices.daily_ohlcv", "symbol = ?", ["A"]) == 1
+
+
+def test_replace_rows_is_idempotent(warehouse):
+    for _ in range(2):
+        warehouse.replace_rows("ops.fetch_errors", _errors("r1", 3), "run_id = ?", ["r1"])
+    assert warehouse.count("ops.fetch_errors") == 3
+    warehouse.append_rows("ops.fetch_errors", _errors("r2", 2))
+    assert warehouse.append_rows("ops.fetch_errors", _errors("r3", 0)) == 0
+    assert warehouse.count("ops.fetch_errors", "run_id = ?", ["r2"]) == 2
+
+
+def test_failed_transaction_rolls_back(warehouse):
+    warehouse.replace_rows("ops.fetch_errors", _errors("r1", 3), "run_id = ?", ["r1"])
+    with pytest.raises(RuntimeError):
+        with warehouse.transaction() as conn:
+            conn.execute("DELETE FROM ops.fetch_errors")
+            raise RuntimeError("boom")
+    assert warehouse.count("ops.fetch_errors") == 3
+
+
+@pytest.mark.parametrize("table", ["ops.fetch_errors; DROP TABLE x", "fetch_errors", "ops.\"x\"", "../x.y"])
+def test_table_names_from_data_are_refused(warehouse, table):
+    with pytest.raises(ValueError, match="schema-qualified identifier"):
+        warehouse.count(table)
+
+
+def test_symbol_text_is_a_parameter_never_sql(warehouse):
+    hostile = "A'; DROP TABLE ops.fetch_errors;--"
+    warehouse.append_rows("ops.fetch_errors", _errors("r1", 1).with_columns(symbol=pl.lit(hostile)))
+    assert warehouse.count("ops.fetch_errors", "symbol = ?", [hostile]) == 1
+
+
+def test_duck_types_cover_the_lake_schema():
+    assert [_duck_type(t) for t in DAILY_OHLCV.values()][:3] == ["DATE", "VARCHAR", "DOUBLE"]
+    with pytest.raises(TypeError):
+        _duck_type(pl.List(pl.Int8))
+
+
+HOLDER = textwrap.dedent("""
+    import sys, time, duckdb
+    conn = duckdb.connect(sys.argv[1])
+    conn.execute("BEGIN TRANSACTION")
+    conn.execute("INSERT INTO ops.dead_letter VALUES ('HOLD', now(), 3, 'YFEMPTY', 'held')")
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    conn.execute("COMMIT")
+    conn.close()
+""")
+
+
+def _hold(path, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_a_second_process_waits_out_the_writer_lock(warehouse):
+    """Another process holds the file read-write for 1.5 s; our write waits, then succeeds."""
+    holder = _hold(warehouse.path, 1.5)
+    started = time.monotonic()
+    warehouse.replace_rows("ops.fetch_errors", _errors("r1", 2), "run_id = ?", ["r1"])
+    waited = time.monotonic() - started
+    assert holder.wait(timeout=30) == 0
+    assert waited >= 0.5
+    assert warehouse.count("ops.fetch_errors") == 2 and warehouse.count("ops.dead_letter") == 1
+
+
+def test_a_lock_held_past_the_wait_is_a_clear_error(warehouse):
+    holder = _hold(warehouse.path, 3)
+    impatient = Warehouse(warehouse.path, warehouse.lake_root, lock_wait_seconds=0.5)
+    with pytest.raises(WarehouseLocked, match="stayed locked by another process"):
+        impatient.count("ops.fetch_errors")
+    holder.wait(timeout=30)

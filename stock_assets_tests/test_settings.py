@@ -1,0 +1,37 @@
+"""Settings: every environment variable read in one place, bad values refused with the fix."""
+
+import pytest
+
+from stock_assets.settings import REPO_ROOT, Settings, SettingsError
+
+
+def test_defaults_are_live_yahoo_sp500_in_the_repo_data_dir():
+    s = Settings.from_env({})
+    assert (s.source, s.universe, s.synthetic_tickers) == ("yahoo", "sp500", 500)
+    assert s.data_dir == (REPO_ROOT / "data").resolve()
+    assert s.warehouse_path == s.data_dir / "warehouse.duckdb"
+    assert s.lake_dir == s.data_dir / "lake" and s.dashboard_dir == s.data_dir / "dashboard"
+    assert s.telegram_token is None and s.alert_webhook_url is None
+
+
+def test_synthetic_source_implies_the_synthetic_universe(tmp_path):
+    s = Settings.from_env({"STOCK_ASSETS_SOURCE": " Synthetic ", "STOCK_ASSETS_DATA_DIR": str(tmp_path),
+                           "STOCK_ASSETS_SYNTHETIC_TICKERS": "8782"})
+    assert (s.source, s.universe, s.synthetic_tickers, s.data_dir) == ("synthetic", "synthetic", 8782, tmp_path.resolve())
+    assert Settings.from_env({"STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_UNIVERSE": "nasdaq"}).universe == "nasdaq"
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"STOCK_ASSETS_SOURCE": "bogus"}, "STOCK_ASSETS_SOURCE='bogus' is not a known price source; use one of yahoo, synthetic"),
+    ({"STOCK_ASSETS_UNIVERSE": "ftse"}, "STOCK_ASSETS_UNIVERSE='ftse' is not a known universe"),
+    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "many"}, "must be a whole number >= 1"),
+    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "0"}, "must be a whole number >= 1"),
+])
+def test_bad_values_are_refused_with_what_to_use(env, message):
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+        Settings.from_env(env)
+
+
+def test_empty_optional_values_mean_unset():
+    s = Settings.from_env({"STOCK_ASSETS_TELEGRAM_TOKEN": "", "STOCK_ASSETS_ALERT_WEBHOOK_URL": "https://example.test/h"})
+    assert s.telegram_token is None and s.alert_webhook_url == "https://example.test/h"
