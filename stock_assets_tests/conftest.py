@@ -123,16 +123,34 @@ def materialize_universe(resources: dict, instance, as_of: str = UNIVERSE_AS_OF)
     return result
 
 
+FOUNDATION_CHECKS = ("schema", "duplicates", "ohlc_consistency", "completeness")
+
+
+def price_selection(checks=FOUNDATION_CHECKS, assets=("daily_ohlcv", "corporate_actions")) -> dg.AssetSelection:
+    """The price assets with only the named checks of daily_ohlcv (all of them: checks=None).
+
+    Why not always every check: the full QA suite (GX and friends) costs seconds per run;
+    foundation tests check the foundation's four and leave the suite to its own tests.
+    """
+    selection = dg.AssetSelection.assets(*assets)
+    if checks is None:
+        return selection
+    keys = [dg.AssetCheckKey(dg.AssetKey("daily_ohlcv"), name) for name in checks]
+    return selection.without_checks() | dg.AssetSelection.checks(*keys)
+
+
 def materialize_prices(resources: dict, instance, partition_key: str | None = None,
-                       partition_range: tuple[str, str] | None = None, raise_on_error: bool = True):
-    """daily_ohlcv + corporate_actions + foundation checks for one day or a range, as ONE run."""
+                       partition_range: tuple[str, str] | None = None, raise_on_error: bool = True,
+                       checks=FOUNDATION_CHECKS, run_config: dict | None = None):
+    """daily_ohlcv + corporate_actions + their checks for one day or a range, as ONE run."""
     tags = {}
     if partition_range:
         tags = {"dagster/asset_partition_range_start": partition_range[0],
                 "dagster/asset_partition_range_end": partition_range[1]}
     return dg.materialize(
-        price_assets(), selection=["daily_ohlcv", "corporate_actions"], partition_key=partition_key,
+        price_assets(), selection=price_selection(checks), partition_key=partition_key,
         tags=tags, resources=resources, instance=instance, raise_on_error=raise_on_error,
+        run_config=run_config,
     )
 
 

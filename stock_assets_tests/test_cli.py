@@ -5,7 +5,9 @@ Each `dagster` subprocess costs ~6-10 s on 2 cores, so one module-wide workspace
 once (by the README demo itself) and each test adds only the calls it is about.
 """
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import subprocess
@@ -15,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from stock_assets import demo
 from stock_assets.settings import REPO_ROOT
 from stock_assets.storage.warehouse import Warehouse
 from stock_assets_tests.conftest import files_under, run_cli
@@ -32,14 +35,18 @@ def _env(data: Path, home: Path) -> dict:
     return env
 
 
-def _demo(data: Path, home: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [sys.executable, "-m", "stock_assets.demo", "--start", DEMO_RANGE[0], "--end", DEMO_RANGE[1],
-         "--data-dir", str(data), "--dagster-home", str(home)],
-        cwd=REPO_ROOT, env=_env(data, home), capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done
+def _demo(data: Path, home: Path) -> str:
+    """`python -m stock_assets.demo` for DEMO_RANGE, in this process (its `dagster` calls are
+    subprocesses either way); returns what it printed."""
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out):
+        for key in [k for k in os.environ if k.startswith("STOCK_ASSETS_")]:
+            mp.delenv(key)
+        mp.setenv("STOCK_ASSETS_SYNTHETIC_TICKERS", str(TICKERS))
+        code = demo.main(["--start", DEMO_RANGE[0], "--end", DEMO_RANGE[1],
+                          "--data-dir", str(data), "--dagster-home", str(home)])
+    assert code == 0, out.getvalue()
+    return out.getvalue()
 
 
 def _bars(data: Path):
@@ -48,7 +55,7 @@ def _bars(data: Path):
 
 
 def _instance(home: Path) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(home)))
+    return dg.DagsterInstance.from_config(str(home))
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +63,8 @@ def workspace(tmp_path_factory) -> dict:
     """The README demo, run once: universe_job + daily_prices_job over DEMO_RANGE as one run."""
     root = tmp_path_factory.mktemp("cli")
     data, home = root / "data", root / "home"
-    done = _demo(data, home)
-    return {"root": root, "data": data, "home": home, "env": _env(data, home), "stdout": done.stdout}
+    stdout = _demo(data, home)
+    return {"root": root, "data": data, "home": home, "env": _env(data, home), "stdout": stdout}
 
 
 def test_demo_prints_where_results_are_and_a_rerun_changes_nothing(workspace):
@@ -71,7 +78,7 @@ def test_demo_prints_where_results_are_and_a_rerun_changes_nothing(workspace):
     fingerprint = next(line for line in out.splitlines() if "fingerprint" in line)
 
     again = _demo(data, workspace["home"])
-    assert fingerprint in again.stdout
+    assert fingerprint in again
     assert _bars(data).equals(before)
     runs = _instance(workspace["home"]).get_runs()
     assert sorted(r.job_name for r in runs) == ["daily_prices_job", "daily_prices_job", "universe_job", "universe_job"]

@@ -14,10 +14,9 @@ from stock_assets.lib import synthetic
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.lake import ParquetLake
 from stock_assets.storage.warehouse import Warehouse
-from stock_assets_tests.conftest import DEFAULT_TEST_TICKERS, materialize_prices
+from stock_assets_tests.conftest import DEFAULT_TEST_TICKERS, FOUNDATION_CHECKS, materialize_prices
 
 DAY = dt.date(2024, 6, 3)
-FOUNDATION_CHECKS = ("schema", "duplicates", "ohlc_consistency", "completeness")
 VALUE_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "adj_close", "volume", "provider", "source_ts"]
 
 

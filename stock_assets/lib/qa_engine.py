@@ -58,32 +58,20 @@ class LakeQa:
         self.scan_start = everything[max(first - lookback, 0)] if self.sessions else start
         self.scan_end = everything[min(last + lookback, len(everything) - 1)] if self.sessions else end
         self.range_files = [str(p) for d, p in sorted(files.items()) if start <= d <= end]
-        self.scan_files = [str(p) for d, p in sorted(files.items()) if self.scan_start <= d <= self.scan_end]
+        self.scan_files = {d: p for d, p in sorted(files.items()) if self.scan_start <= d <= self.scan_end}
         self.expected = expected
         self.conn = duckdb.connect()
         self.conn.execute(f"SET threads = {int(threads)}")
         self.conn.execute(f"SET memory_limit = '{memory_limit}'")
         self.conn.execute("SET preserve_insertion_order = false")
         self.conn.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'stock_assets_duckdb'}'")
-        self._register(splits)
-        self.history = HistoryChecks(self.conn, self.t, self.start, self.end, self.scan_start,
-                                     bool(self.scan_files))
+        self._register()
+        self.history = HistoryChecks(self.scan_files, self.t, self.start, self.end, self.scan_start,
+                                     _split_rows(splits), expected)
 
-    def _register(self, splits: pl.DataFrame | None) -> None:
-        sess = calendar.all_sessions()
-        lo = calendar.session_index(self.scan_start) if calendar.is_session(self.scan_start) else 0
-        frame = pl.DataFrame({"idx": list(range(lo, len(sess))), "date": list(sess[lo:])},
-                             schema={"idx": pl.Int32, "date": pl.Date})
-        self.conn.register("sessions", frame.filter(pl.col("date") <= max(self.scan_end, self.end)).to_arrow())
-        split_rows = (splits if splits is not None and splits.height else
-                      pl.DataFrame(schema={"symbol": pl.String, "ex_date": pl.Date, "value": pl.Float64}))
-        split_rows = (split_rows.select("symbol", "ex_date", pl.col("value").cast(pl.Float64))
-                      .filter(pl.col("value") > 0)
-                      .group_by("symbol", "ex_date").agg(pl.col("value").product()))
-        self.conn.register("splits", split_rows.to_arrow())
+    def _register(self) -> None:
         self.conn.register("expected", pl.DataFrame({"symbol": self.expected or []}, schema={"symbol": pl.String}).to_arrow())
         self._view("cur", self.range_files, "*")
-        self._view("hist", self.scan_files, "date, symbol, close, volume")
 
     def _view(self, name: str, files: list[str], columns: str) -> None:
         if files:
@@ -158,7 +146,7 @@ class LakeQa:
         failing = per_day.filter(pl.col("share") < self.t.min_completeness)
         self.conn.register("failing_days", failing.select("date", "share").to_arrow())
         bad = self._pl("""
-            SELECT f.date, e.symbol, f.share AS value, 'no row; ' || round(f.share * 100, 2) || ' % of '
+            SELECT f.date, e.symbol, f.share::DOUBLE AS value, 'no row; ' || round(f.share * 100, 2) || ' % of '
                    || ? || ' active symbols present' AS details
             FROM failing_days f CROSS JOIN expected e
             ANTI JOIN cur c ON c.date = f.date AND c.symbol = e.symbol
@@ -188,6 +176,15 @@ class LakeQa:
     def run(self, names: list[str]) -> dict[str, Outcome]:
         """Outcomes of the named engine checks (fetch_errors and GX live elsewhere)."""
         return {name: getattr(self, name)() for name in names}
+
+
+def _split_rows(splits: pl.DataFrame | None) -> pl.DataFrame:
+    """Known splits, one row per (symbol, ex_date) with the product of their ratios."""
+    empty = pl.DataFrame(schema={"symbol": pl.String, "ex_date": pl.Date, "value": pl.Float64})
+    if splits is None or splits.height == 0:
+        return empty
+    return (splits.select("symbol", "ex_date", pl.col("value").cast(pl.Float64)).filter(pl.col("value") > 0)
+            .group_by("symbol", "ex_date").agg(pl.col("value").product()))
 
 
 def _duck(dtype: pl.DataType) -> str:

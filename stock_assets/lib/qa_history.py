@@ -1,9 +1,11 @@
-"""The history checks (missing_dates, lag, price_jump, iqr_jump, volume_spike) in DuckDB.
+"""The history checks (missing_dates, lag, price_jump, iqr_jump, volume_spike, duplicates).
 
-Why one `steps` table: every history check needs each row next to the symbol's previous
-row (previous session index, previous close, the split between them, the rolling volume
-before it). One window pass over the look-back + range computes all of that, sorted once;
-each check is then a filter or a small aggregate over it.
+Why a pass over the days in order instead of a SQL window: the lake holds one file per
+session, so the rows are already ordered by date. Walking the files once, oldest first, with
+a small state per symbol (index of its last session, last close, a ring of its last N
+volumes) gives every row its previous row without sorting 22 M rows. Each day is one
+vectorised step over ~9k rows (numpy), so memory stays flat (only the moves kept for the
+IQR statistics grow: 12 bytes a row) and ten years take seconds.
 
 Moves are measured in log terms, so a rise x4 and a fall to a quarter are the same 300 %
 move: a 4:1 split and a 1:10 reverse split are both caught. A move is *explained* when the
@@ -14,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from pathlib import Path
 
-import duckdb
+import numpy as np
 import polars as pl
 
 from stock_assets.lib import calendar
@@ -23,157 +26,259 @@ from stock_assets.lib.qa_catalog import Thresholds
 from stock_assets.lib.validation import Outcome
 
 EVER = dt.date(1900, 1, 1)
-_EMPTY = pl.DataFrame(schema={"date": pl.Date, "symbol": pl.String, "value": pl.Float64, "details": pl.String})
+FAILURE_SCHEMA = {"date": pl.Date, "symbol": pl.String, "value": pl.Float64, "details": pl.String}
+_EMPTY = pl.DataFrame(schema=FAILURE_SCHEMA)
+_STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected")
 
 
 class HistoryChecks:
-    """History rules over the `hist`, `sessions` and `splits` relations of a LakeQa session."""
+    """One ordered pass over the scan window's files; each check reads what the pass kept."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, t: Thresholds, start: dt.date, end: dt.date,
-                 scan_start: dt.date, has_rows: bool):
-        self.conn, self.t, self.start, self.end, self.scan_start = conn, t, start, end, scan_start
-        self.has_rows = has_rows
-        self._built = False
+    def __init__(self, files: dict[dt.date, Path], t: Thresholds, start: dt.date, end: dt.date,
+                 scan_start: dt.date, splits: pl.DataFrame, expected: list[str] | None):
+        self.files = {d: p for d, p in sorted(files.items()) if calendar.is_session(d)}
+        self.t, self.start, self.end, self.scan_start = t, start, end, scan_start
+        self.splits = splits
+        self.expected = set(expected) if expected is not None else None
+        self.has_rows = bool(self.files)
+        self._done = False
 
-    def _pl(self, sql: str, params: list | None = None) -> pl.DataFrame:
-        return self.conn.execute(sql, params or []).pl()
-
-    def _steps(self) -> None:
-        """Materialise each row beside the symbol's previous row (one sort for every check)."""
-        if self._built:
+    # -- the pass ------------------------------------------------------------------------
+    def _run(self) -> None:
+        if self._done:
             return
-        n = int(self.t.volume_window)
-        self.conn.execute(f"""
-            CREATE OR REPLACE TEMP TABLE steps AS
-            WITH b AS (
-                SELECT h.date, h.symbol, h.close, h.volume, s.idx
-                FROM hist h JOIN sessions s ON s.date = h.date
-                WHERE h.symbol IS NOT NULL
-            ), w AS (
-                SELECT date, symbol, close, volume, idx,
-                       lag(date) OVER win AS prev_date,
-                       lag(close) OVER win AS prev_close,
-                       lag(idx) OVER win AS prev_idx,
-                       avg(volume) OVER vol AS vol_mean,
-                       stddev_samp(volume) OVER vol AS vol_std,
-                       count(volume) OVER vol AS vol_n
-                FROM b
-                WINDOW win AS (PARTITION BY symbol ORDER BY date),
-                       vol AS (PARTITION BY symbol ORDER BY date ROWS BETWEEN {n} PRECEDING AND 1 PRECEDING)
-            )
-            SELECT w.*, coalesce(sp.value, 1.0) AS split,
-                   abs(ln(CASE WHEN close > 0 AND prev_close > 0 THEN close / prev_close END)) AS raw_move,
-                   abs(ln(CASE WHEN close > 0 AND prev_close > 0 THEN close * coalesce(sp.value, 1.0) / prev_close END))
-                       AS adj_move
-            FROM w LEFT JOIN splits sp
-              ON sp.symbol = w.symbol AND sp.ex_date > w.prev_date AND sp.ex_date <= w.date
-        """)
-        self._built = True
+        self._done = True
+        t = self.t
+        limit = math.log1p(t.max_move)
+        w = int(t.volume_window)
+        self.names: list[str] = []
+        self._codes = pl.DataFrame(schema={"symbol": pl.String, "code": pl.Int64})
+        self._state = {}
+        self._grow(16384)
+        split_idx, split_val = self._split_arrays()
+        gaps, jumps, spikes, dups, present, moves = [], [], [], [], [], []
+        self.explained = 0
+        self.lag_state = None
+        end_session = None
+        for day, path in self.files.items():
+            if day > self.end and self.lag_state is None:
+                self.lag_state = (self._state["last_idx"].copy(), end_session)
+            i = calendar.session_index(day)
+            if day <= self.end:
+                end_session = (day, i)
+            in_range = self.start <= day <= self.end
+            frame = pl.read_parquet(path, columns=["symbol", "close", "volume"]).filter(pl.col("symbol").is_not_null())
+            if in_range:
+                twice = frame.filter(pl.col("symbol").is_duplicated())
+                if twice.height:
+                    dups.append(twice.group_by("symbol").len().with_columns(date=pl.lit(day)))
+                frame = frame.unique("symbol", keep="first", maintain_order=True)
+            elif frame.height != frame["symbol"].n_unique():
+                frame = frame.unique("symbol", keep="first", maintain_order=True)
+            c = self._code(frame["symbol"])
+            last_idx, last_close, vol_buf, vol_n, is_expected = (self._state[k] for k in _STATE)
+            if in_range:
+                present.append((day, int(is_expected[c].sum()) if self.expected is not None else len(c)))
+            close = frame["close"].to_numpy().astype(np.float64, copy=False)
+            vol = frame["volume"].to_numpy().astype(np.float64, copy=False)
+            prev_i, prev_close = last_idx[c], last_close[c]
+            has_prev = prev_i >= 0
+            gap = has_prev & (i - prev_i > 1)
+            if gap.any():
+                gaps.append((c[gap], prev_i[gap], i))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ok = has_prev & (close > 0) & (prev_close > 0)
+                factor = np.ones(len(c))
+                if split_idx.size:
+                    sc = np.minimum(c, split_idx.shape[0] - 1)
+                    known = c < split_idx.shape[0]
+                    for k in range(split_idx.shape[1]):
+                        at = split_idx[sc, k]
+                        hit = known & (at > prev_i) & (at <= i)
+                        factor = np.where(hit, factor * split_val[sc, k], factor)
+                raw = np.where(ok, np.abs(np.log(close / prev_close)), np.nan)
+                adj = np.where(ok, np.abs(np.log(close * factor / prev_close)), np.nan)
+            mv = np.fmin(raw, adj)
+            moves.append((c[ok], np.full(int(ok.sum()), i, dtype=np.int32), mv[ok].astype(np.float32)))
+            if in_range:
+                big = ok & (raw > limit)
+                self.explained += int((big & (adj <= limit)).sum())
+                bad = big & (adj > limit)
+                if bad.any():
+                    jumps.append(pl.DataFrame({"date": day, "code": c[bad], "move": adj[bad],
+                                               "prev_close": prev_close[bad], "close": close[bad],
+                                               "split": factor[bad]}))
+                full = vol_n[c] >= w
+                if full.any():
+                    window = vol_buf[c[full]]
+                    mean, std = window.mean(axis=1), window.std(axis=1, ddof=1)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        z = np.where(std > 0, (vol[full] - mean) / std, 0.0)
+                    spike = z > t.volume_z
+                    if spike.any():
+                        spikes.append(pl.DataFrame({"date": day, "code": c[full][spike], "z": z[spike],
+                                                    "volume": vol[full][spike], "mean": mean[spike]}))
+            vol_buf[c, vol_n[c] % w] = vol
+            vol_n[c] += 1
+            last_idx[c], last_close[c] = i, close
+        if self.lag_state is None:
+            self.lag_state = (self._state["last_idx"].copy(), end_session)
+        self._gaps, self._jumps, self._spikes, self._dups = gaps, jumps, spikes, dups
+        self._present, self._moves = present, moves
+
+    def _code(self, symbols: pl.Series) -> np.ndarray:
+        """Each symbol's integer code (state row); new symbols get the next codes."""
+        coded = symbols.to_frame("symbol").join(self._codes, on="symbol", how="left", maintain_order="left")
+        if coded["code"].null_count():
+            self._assign(coded.filter(pl.col("code").is_null())["symbol"].unique(maintain_order=True).to_list())
+            coded = symbols.to_frame("symbol").join(self._codes, on="symbol", how="left", maintain_order="left")
+        return coded["code"].to_numpy()
+
+    def _assign(self, new: list[str]) -> None:
+        first = len(self.names)
+        self.names.extend(new)
+        self._codes = pl.concat([self._codes, pl.DataFrame({"symbol": new, "code": range(first, first + len(new))},
+                                                            schema={"symbol": pl.String, "code": pl.Int64})])
+        if len(self.names) > len(self._state["last_idx"]):
+            self._grow(max(2 * len(self._state["last_idx"]), len(self.names)))
+        if self.expected is not None:
+            self._state["is_expected"][first:len(self.names)] = [s in self.expected for s in new]
+
+    def _grow(self, cap: int) -> None:
+        w = int(self.t.volume_window)
+        fresh = {"last_idx": np.full(cap, -1, dtype=np.int64), "last_close": np.full(cap, np.nan),
+                 "vol_buf": np.zeros((cap, w)), "vol_n": np.zeros(cap, dtype=np.int64),
+                 "is_expected": np.zeros(cap, dtype=bool)}
+        for key, arr in self._state.items():
+            fresh[key][:len(arr)] = arr
+        self._state = fresh
+
+    def _split_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(code, k) -> session index of the k-th split and its ratio; symbols coded up front."""
+        if self.splits is None or self.splits.height == 0:
+            return np.zeros((0, 1), dtype=np.int64), np.ones((0, 1))
+        rows = self.splits.filter(pl.col("value") > 0).sort("symbol", "ex_date")
+        self._code(rows["symbol"].unique(maintain_order=True))
+        codes = dict(self._codes.iter_rows())
+        per = rows.group_by("symbol", maintain_order=True).agg("ex_date", "value")
+        width = max(len(v) for v in per["value"].to_list())
+        idx = np.full((len(self.names), width), -1, dtype=np.int64)
+        val = np.ones((len(self.names), width))
+        for sym, dates, values in per.iter_rows():
+            for k, (d, v) in enumerate(zip(dates, values)):
+                nxt = calendar.sessions_between(d, d + dt.timedelta(days=10))
+                idx[codes[sym], k] = calendar.session_index(nxt[0]) if nxt else -1
+                val[codes[sym], k] = v
+        return idx, val
+
+    def _symbols(self, frame: pl.DataFrame) -> pl.DataFrame:
+        names = pl.Series("symbol", self.names, dtype=pl.String)
+        return frame.with_columns(symbol=names.gather(frame["code"]) if frame.height else pl.lit(None, pl.String))
 
     # -- checks ------------------------------------------------------------------------
     def duplicates(self) -> Outcome:
-        """Keys seen twice: in the sorted steps a duplicate sits right after its twin."""
-        if not self.has_rows:
+        self._run()
+        if not self._dups:
             return Outcome(True, _EMPTY, {"duplicate_keys": 0, "duplicate_rows": 0})
-        self._steps()
-        bad = self._pl("""
-            SELECT date, symbol, (count(*) + 1)::DOUBLE AS value, (count(*) + 1) || ' rows for one (date, symbol)' AS details
-            FROM steps WHERE date BETWEEN ? AND ? AND prev_date = date
-            GROUP BY date, symbol ORDER BY date, symbol""", [self.start, self.end])
-        rows = int(bad["value"].sum()) if bad.height else 0
-        return Outcome(bad.height == 0, bad, {"duplicate_keys": bad.height, "duplicate_rows": rows})
+        bad = pl.concat(self._dups).select(
+            "date", "symbol", value=pl.col("len").cast(pl.Float64),
+            details=pl.format("{} rows for one (date, symbol)", pl.col("len"))).sort("date", "symbol")
+        return Outcome(False, bad, {"duplicate_keys": bad.height, "duplicate_rows": int(bad["value"].sum())})
 
     def present_per_session(self) -> pl.DataFrame:
         """(date, present): distinct expected symbols with a row, per session of the range."""
-        self._steps()
-        return self._pl("""
-            SELECT s.date, count(t.symbol) AS present
-            FROM sessions s LEFT JOIN (
-                SELECT date, symbol FROM steps SEMI JOIN expected USING (symbol)
-                WHERE prev_date IS DISTINCT FROM date) t ON t.date = s.date
-            WHERE s.date BETWEEN ? AND ? GROUP BY s.date ORDER BY s.date""", [self.start, self.end])
+        self._run()
+        got = dict(self._present)
+        days = calendar.sessions_between(self.start, self.end)
+        return pl.DataFrame({"date": days, "present": [got.get(d, 0) for d in days]},
+                            schema={"date": pl.Date, "present": pl.Int64})
 
     def missing_dates(self) -> Outcome:
         scope = (self.scan_start, self.end)
-        if not self.has_rows:
-            return Outcome(True, _EMPTY, {"missing_sessions": 0}, "no rows in the window", scope=scope)
-        self._steps()
-        bad = self._pl("""
-            SELECT s.date, g.symbol, (g.idx - g.prev_idx - 1)::DOUBLE AS value,
-                   format('no row between {} and {} ({} sessions)', g.prev_date, g.date, g.idx - g.prev_idx - 1) AS details
-            FROM (SELECT * FROM steps WHERE idx - prev_idx > 1) g
-            JOIN sessions s ON s.idx > g.prev_idx AND s.idx < g.idx
-            WHERE s.date BETWEEN ? AND ?
-            ORDER BY g.symbol, s.date""", list(scope))
-        symbols = bad["symbol"].n_unique() if bad.height else 0
-        return Outcome(bad.height == 0, bad, {"missing_sessions": bad.height, "symbols": symbols,
+        self._run()
+        sessions = calendar.all_sessions()
+        rows = []
+        for codes, prev, i in self._gaps:
+            for k, p in zip(codes.tolist(), prev.tolist()):
+                for j in range(p + 1, i):
+                    if scope[0] <= sessions[j] <= scope[1]:
+                        rows.append((sessions[j], self.names[k], float(i - p - 1),
+                                     f"no row between {sessions[p]} and {sessions[i]} ({i - p - 1} sessions)"))
+        bad = pl.DataFrame(rows, schema=FAILURE_SCHEMA, orient="row").sort("symbol", "date")
+        return Outcome(bad.height == 0, bad, {"missing_sessions": bad.height, "symbols": bad["symbol"].n_unique(),
                                               "window_start": str(scope[0])}, scope=scope)
 
     def lag(self, expected: list[str] | None) -> Outcome:
         scope = (EVER, self.end)
-        sessions = calendar.sessions_between(self.scan_start, self.end)
-        if not self.has_rows or not sessions:
+        self._run()
+        last_idx, as_of = self.lag_state
+        if as_of is None:
             return Outcome(True, _EMPTY, {"lagging_symbols": 0}, "no sessions or rows in the window", scope=scope)
-        self._steps()
-        as_of = sessions[-1]
-        only_expected = "AND symbol IN (SELECT symbol FROM expected)" if expected is not None else ""
-        bad = self._pl(f"""
-            SELECT l.last_date AS date, l.symbol, (a.idx - s.idx)::DOUBLE AS value,
-                   format('latest row {{}}, {{}} sessions behind {{}}', l.last_date, a.idx - s.idx, ?) AS details
-            FROM (SELECT symbol, max(date) AS last_date FROM steps WHERE date <= ? {only_expected} GROUP BY symbol) l
-            JOIN sessions s ON s.date = l.last_date
-            CROSS JOIN (SELECT idx FROM sessions WHERE date = ?) a
-            WHERE a.idx - s.idx > ?
-            ORDER BY value DESC, l.symbol""", [as_of, as_of, as_of, self.t.max_lag_sessions])
-        return Outcome(bad.height == 0, bad, {"lagging_symbols": bad.height, "as_of": str(as_of)},
+        day, i = as_of
+        sessions = calendar.all_sessions()
+        n = len(self.names)
+        behind = i - last_idx[:n]
+        seen = last_idx[:n] >= 0
+        wanted = np.array([s in self.expected for s in self.names], dtype=bool) if expected is not None else seen
+        lagging = np.nonzero(seen & wanted & (behind > self.t.max_lag_sessions))[0]
+        bad = pl.DataFrame({
+            "date": [sessions[last_idx[k]] for k in lagging], "symbol": [self.names[k] for k in lagging],
+            "value": [float(behind[k]) for k in lagging],
+            "details": [f"latest row {sessions[last_idx[k]]}, {behind[k]} sessions behind {day}" for k in lagging],
+        }, schema=FAILURE_SCHEMA).sort(["value", "symbol"], descending=[True, False])
+        return Outcome(bad.height == 0, bad, {"lagging_symbols": bad.height, "as_of": str(day)},
                        threshold=float(self.t.max_lag_sessions), scope=scope)
 
     def price_jump(self) -> Outcome:
-        limit = math.log1p(self.t.max_move)
-        if not self.has_rows:
-            return Outcome(True, _EMPTY, {"jumps": 0}, threshold=self.t.max_move)
-        self._steps()
-        bad = self._pl("""
-            SELECT date, symbol, exp(adj_move) - 1 AS value,
-                   format('close {} -> {} ({}); split known: {}', prev_close, close, prev_date,
-                          CASE WHEN split = 1.0 THEN 'none' ELSE split::VARCHAR END) AS details,
-                   prev_close, close, split
-            FROM steps
-            WHERE date BETWEEN ? AND ? AND raw_move > ? AND adj_move > ?
-            ORDER BY date, symbol""", [self.start, self.end, limit, limit])
-        explained = self.conn.execute(
-            "SELECT count(*) FROM steps WHERE date BETWEEN ? AND ? AND raw_move > ? AND adj_move <= ?",
-            [self.start, self.end, limit, limit]).fetchone()[0]
-        return Outcome(bad.height == 0, bad, {"jumps": bad.height, "explained_by_splits": int(explained),
-                                              "max_move": self.t.max_move}, threshold=self.t.max_move)
+        self._run()
+        numbers = {"explained_by_splits": self.explained, "max_move": self.t.max_move}
+        if not self._jumps:
+            return Outcome(True, _EMPTY, {"jumps": 0, **numbers}, threshold=self.t.max_move)
+        j = self._symbols(pl.concat(self._jumps))
+        bad = j.select(
+            "date", "symbol", value=pl.col("move").exp() - 1,
+            details=pl.format("close {} -> {}; split known: {}", pl.col("prev_close"), pl.col("close"),
+                              pl.when(pl.col("split") == 1.0).then(pl.lit("none")).otherwise(pl.col("split").cast(pl.String))),
+            prev_close=pl.col("prev_close"), close=pl.col("close"), split=pl.col("split"),
+        ).sort("date", "symbol")
+        return Outcome(False, bad, {"jumps": bad.height, **numbers}, threshold=self.t.max_move)
 
     def iqr_jump(self) -> Outcome:
-        if not self.has_rows:
-            return Outcome(True, _EMPTY, {"unusual_moves": 0})
-        self._steps()
+        self._run()
         k, min_n = self.t.iqr_multiplier, self.t.iqr_min_history
-        bad = self._pl("""
-            WITH m AS (SELECT date, symbol, least(raw_move, adj_move) AS mv FROM steps WHERE prev_close IS NOT NULL),
-            q AS (SELECT symbol, quantile_cont(mv, 0.25) AS q1, quantile_cont(mv, 0.75) AS q3, count(*) AS n
-                  FROM m GROUP BY symbol)
-            SELECT m.date, m.symbol, exp(m.mv) - 1 AS value,
-                   format('move {}% > Q3 + {} x IQR = {}% over {} moves', round((exp(m.mv) - 1) * 100, 2), ?,
-                          round((exp(q.q3 + ? * (q.q3 - q.q1)) - 1) * 100, 2), q.n) AS details
-            FROM m JOIN q USING (symbol)
-            WHERE m.date BETWEEN ? AND ? AND q.n >= ? AND m.mv > q.q3 + ? * (q.q3 - q.q1)
-            ORDER BY m.date, m.symbol""", [k, k, self.start, self.end, min_n, k])
-        return Outcome(bad.height == 0, bad, {"unusual_moves": bad.height, "iqr_multiplier": k},
-                       threshold=k)
+        if not self._moves or not sum(len(m[0]) for m in self._moves):
+            return Outcome(True, _EMPTY, {"unusual_moves": 0, "iqr_multiplier": k}, threshold=k)
+        m = pl.DataFrame({"code": np.concatenate([x[0] for x in self._moves]),
+                          "idx": np.concatenate([x[1] for x in self._moves]),
+                          "mv": np.concatenate([x[2] for x in self._moves])})
+        q = m.group_by("code").agg(q1=pl.col("mv").quantile(0.25, "linear"), q3=pl.col("mv").quantile(0.75, "linear"),
+                                   n=pl.len())
+        lo, hi = (calendar.session_index(d) for d in self._range_sessions())
+        flagged = (m.filter(pl.col("idx").is_between(lo, hi)).join(q, on="code")
+                   .with_columns(limit=pl.col("q3") + k * (pl.col("q3") - pl.col("q1")))
+                   .filter((pl.col("n") >= min_n) & (pl.col("mv") > pl.col("limit"))))
+        sessions = pl.Series(calendar.all_sessions(), dtype=pl.Date)
+        flagged = self._symbols(flagged).with_columns(date=sessions.gather(flagged["idx"]) if flagged.height else pl.lit(None, pl.Date))
+        bad = flagged.select(
+            "date", "symbol", value=pl.col("mv").cast(pl.Float64).exp() - 1,
+            details=pl.format("move {} % > Q3 + {} x IQR = {} % over {} moves",
+                              ((pl.col("mv").cast(pl.Float64).exp() - 1) * 100).round(2), pl.lit(k),
+                              ((pl.col("limit").cast(pl.Float64).exp() - 1) * 100).round(2), pl.col("n")),
+        ).sort("date", "symbol")
+        return Outcome(bad.height == 0, bad, {"unusual_moves": bad.height, "iqr_multiplier": k,
+                                              "symbols_with_history": int((q["n"] >= min_n).sum())}, threshold=k)
 
     def volume_spike(self) -> Outcome:
-        if not self.has_rows:
-            return Outcome(True, _EMPTY, {"spikes": 0})
-        self._steps()
-        bad = self._pl("""
-            SELECT date, symbol, (volume - vol_mean) / vol_std AS value,
-                   format('volume {} vs mean {} of the previous {} sessions', volume, round(vol_mean), vol_n) AS details
-            FROM steps
-            WHERE date BETWEEN ? AND ? AND vol_n >= ? AND vol_std > 0 AND (volume - vol_mean) / vol_std > ?
-            ORDER BY date, symbol""", [self.start, self.end, self.t.volume_window, self.t.volume_z])
-        return Outcome(bad.height == 0, bad, {"spikes": bad.height, "z_limit": self.t.volume_z},
-                       threshold=self.t.volume_z)
+        self._run()
+        if not self._spikes:
+            return Outcome(True, _EMPTY, {"spikes": 0, "z_limit": self.t.volume_z}, threshold=self.t.volume_z)
+        s = self._symbols(pl.concat(self._spikes))
+        bad = s.select("date", "symbol", value=pl.col("z"),
+                       details=pl.format("volume {} vs mean {} of the previous {} sessions",
+                                         pl.col("volume").cast(pl.Int64), pl.col("mean").round(0).cast(pl.Int64),
+                                         pl.lit(self.t.volume_window))).sort("date", "symbol")
+        return Outcome(False, bad, {"spikes": bad.height, "z_limit": self.t.volume_z}, threshold=self.t.volume_z)
+
+    def _range_sessions(self) -> tuple[dt.date, dt.date]:
+        days = calendar.sessions_between(self.start, self.end)
+        return (days[0], days[-1]) if days else (self.start, self.start)

@@ -192,3 +192,18 @@ def test_without_targets_alerts_are_logged_only(caplog, data_dir):
     live = alert_sender(Settings.from_env({"STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(data_dir),
                                            "STOCK_ASSETS_ALERT_WEBHOOK_URL": "http://127.0.0.1:1/x"}))
     assert isinstance(live, HttpAlertSender) and live.webhook_url == "http://127.0.0.1:1/x"
+
+
+def test_a_token_from_the_environment_stays_an_env_var_and_resolves(receiver, instance, monkeypatch, data_dir):
+    monkeypatch.setenv("STOCK_ASSETS_TELEGRAM_TOKEN", "999:FROMENV")
+    settings = Settings.from_env({"STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(data_dir),
+                                  "STOCK_ASSETS_TELEGRAM_TOKEN": "999:FROMENV", "STOCK_ASSETS_TELEGRAM_CHAT_ID": "7"})
+    sender = alert_sender(settings)
+    assert isinstance(sender.telegram_token, dg.EnvVar)  # the UI shows the variable's name, not the secret
+    assert sender.telegram_chat_id == "7"
+    defs = definitions(HttpAlertSender(telegram_token=dg.EnvVar("STOCK_ASSETS_TELEGRAM_TOKEN"),
+                                       telegram_chat_id="7", telegram_api_base=receiver.url))
+    cursor = tick(run_failure_alerts, defs, instance, None)
+    fail_once(defs, instance)
+    tick(run_failure_alerts, defs, instance, cursor)
+    assert [p for p, _ in receiver.posts] == ["/bot999:FROMENV/sendMessage"]

@@ -39,6 +39,7 @@ def test_nightly_schedule_is_new_york_weekdays_after_the_close():
     assert sched.execution_timezone == "America/New_York"
     assert sched.cron_schedule == "30 16 * * 1-5"
     assert sched.job_name == "daily_prices_job"
+    assert sched.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
 def test_session_evening_runs_that_session():

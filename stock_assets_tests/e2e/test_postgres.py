@@ -103,26 +103,31 @@ def pg_cli_env(cli_env, dagster_home, postgres) -> dict:
 
 
 def test_code_location_runs_on_postgres_instance_storage(pg_cli_env, data_dir, monkeypatch):
-    info = run_cli(["instance", "info"], pg_cli_env, timeout=120)
-    assert info.returncode == 0, info.stderr
-    assert "PostgresRunStorage" in info.stdout and "PostgresEventLogStorage" in info.stdout
-
-    for args in (["job", "execute", "-m", "stock_assets.definitions", "-j", "universe_job"],
-                 ["job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
-                  "--tags", '{"dagster/partition": "2024-03-13"}']):
-        done = run_cli(args, pg_cli_env, timeout=240)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-
+    """The universe in process, then `dagster job execute` of one night, both on PostgreSQL."""
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
+
+    from stock_assets.defs.resources import build_resources
+    from stock_assets.defs.universe.assets import ticker_universe
+    from stock_assets.settings import Settings
 
     for key, value in pg_cli_env.items():
         if key.startswith("DAGSTER_PG_"):
             monkeypatch.setenv(key, value)
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(pg_cli_env["DAGSTER_HOME"])) as instance:
+    ref = InstanceRef.from_dir(pg_cli_env["DAGSTER_HOME"])
+    with dg.DagsterInstance.from_ref(ref) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        resources = build_resources(Settings.from_env(pg_cli_env))
+        assert dg.materialize([ticker_universe], resources=resources, instance=instance).success
+
+    done = run_cli(["job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
+                    "--tags", '{"dagster/partition": "2024-03-13"}'], pg_cli_env, timeout=240)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    with dg.DagsterInstance.from_ref(ref) as instance:
         runs = instance.get_runs()
-        assert {r.job_name for r in runs} == {"universe_job", "daily_prices_job"}
+        assert {r.job_name for r in runs} == {"__ASSET_JOB", "daily_prices_job"}
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
         record = instance.get_latest_materialization_event(dg.AssetKey("daily_ohlcv"))
         assert record is not None and record.dagster_event.partition == "2024-03-13"

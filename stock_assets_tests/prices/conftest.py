@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from stock_assets.defs.prices.yahoo import YahooPriceSource
-from stock_assets_tests.conftest import shared_data
+from stock_assets.defs.resources import build_resources
+from stock_assets.settings import Settings
+from stock_assets_tests.conftest import materialize_universe, shared_data
 from stock_assets_tests.prices.fake_yahoo import FakeYahoo
 
 RECORDED = ("yahoo_json", "chart_v8_wrapped_node-yahoo-finance2")
@@ -28,9 +31,13 @@ def yf_cache_dir(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("yfinance_cache"))
 
 
+FAKE_TODAY = dt.date(2024, 6, 21)  # the fake market's today: answers stay small, like a nightly run's
+
+
 @pytest.fixture
 def fake_yahoo():
     with FakeYahoo() as fake:
+        fake.script.today = FAKE_TODAY
         yield fake
 
 
@@ -60,3 +67,13 @@ def recorded(name: str) -> tuple[int, object]:
         except (TypeError, ValueError):
             pass
     return response["status"], body
+
+
+@pytest.fixture
+def yahoo_resources(data_dir, instance, fake_yahoo, yf_cache_dir) -> dict:
+    """Offline resources with a 20-ticker synthetic universe, the price source on the fake Yahoo."""
+    settings = Settings.from_env({"STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(data_dir),
+                                  "STOCK_ASSETS_SYNTHETIC_TICKERS": "20"})
+    resources = build_resources(settings)
+    materialize_universe(resources, instance)
+    return {**resources, "source": make_source(fake_yahoo, yf_cache_dir)}

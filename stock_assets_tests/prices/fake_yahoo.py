@@ -86,6 +86,7 @@ class Script:
         self.slow_s = 1.5
         self.rate_limit: float | None = None  # chart requests per second before 429s
         self.storm_until = 0.0  # monotonic time until which every chart request gets 429
+        self.today: dt.date | None = None  # the fake market's "today": no bars after it
 
 
 class FakeYahoo:
@@ -172,6 +173,8 @@ class FakeYahoo:
             return 200, chart_body(symbol, []), delay
         start = dt.datetime.fromtimestamp(int(query["period1"]), dt.UTC).date()
         end = dt.datetime.fromtimestamp(int(query["period2"]), dt.UTC).date()
+        if s.today is not None:
+            end = min(end, s.today + dt.timedelta(days=1))
         return 200, chart_body(symbol, synthetic_bars(symbol, start, end), s.splits.get(symbol)), delay
 
     def _handler(self):

@@ -13,6 +13,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from stock_assets.defs.prices.assets import daily_prices
 from stock_assets.defs.prices.yahoo import YahooPriceSource
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage import dead_letter
@@ -21,13 +22,15 @@ from stock_assets_tests.prices.conftest import make_source
 from stock_assets_tests.prices.fake_yahoo import chart_body, synthetic_bars
 
 
-@pytest.fixture
-def yahoo_resources(universe_ready, fake_yahoo, yf_cache_dir):
-    return {**universe_ready, "source": make_source(fake_yahoo, yf_cache_dir)}
-
-
 def _lake_rows(resources, first, last):
     return resources["warehouse"].lake.read_range("daily_ohlcv", first, last, DAILY_OHLCV)
+
+
+def _prices_only(resources, instance, day: str):
+    """The price multi-asset alone (without the blocking checks: a missing symbol is the point here)."""
+    result = dg.materialize([daily_prices], partition_key=day, resources=resources, instance=instance)
+    assert result.success
+    return result
 
 
 def _report(result) -> dict:
@@ -41,7 +44,7 @@ def test_materialize_then_rerun_asks_nothing_and_stores_nothing_twice(yahoo_reso
     first = materialize_prices(yahoo_resources, instance, partition_key=day.isoformat())
     rows = _lake_rows(yahoo_resources, day, day)
     report = _report(first)
-    assert rows.height == report["fetched"] > 50 and report["failed"] == 0
+    assert rows.height == report["fetched"] > 15 and report["failed"] == 0
     assert set(rows["provider"]) == {"yahoo"}
     assert report["latency_p50_ms"] is not None and report["completeness"] == 1.0
     wh = yahoo_resources["warehouse"].open()
@@ -88,17 +91,17 @@ def test_three_failed_nights_dead_letter_a_symbol_until_it_is_released(yahoo_res
         "yahoo_symbol"][0]
     fake_yahoo.script.always[symbol] = "404"
     for night in ("2024-06-10", "2024-06-11", "2024-06-12"):
-        materialize_prices(yahoo_resources, instance, partition_key=night)
+        _prices_only(yahoo_resources, instance, night)
     assert dead_letter.dead_symbols(wh) == [symbol]
     row = wh.query("SELECT failed_nights, last_code FROM ops.dead_letter").to_dicts()[0]
     assert row == {"failed_nights": 3, "last_code": "YFHTTP4XX"}
     assert wh.count("ops.fetch_errors", "symbol = ?", [symbol]) == 3  # one row per failed night
     asked = fake_yahoo.requests[symbol]
-    materialize_prices(yahoo_resources, instance, partition_key="2024-06-13")
+    _prices_only(yahoo_resources, instance, "2024-06-13")
     assert fake_yahoo.requests[symbol] == asked  # skipped while dead
     assert dead_letter.release(wh, [symbol]) == 1 and dead_letter.release(wh, [symbol]) == 0
     del fake_yahoo.script.always[symbol]
-    materialize_prices(yahoo_resources, instance, partition_key="2024-06-14")
+    _prices_only(yahoo_resources, instance, "2024-06-14")
     assert fake_yahoo.requests[symbol] > asked
     assert dead_letter.dead_symbols(wh) == []
     assert _lake_rows(yahoo_resources, dt.date(2024, 6, 14), dt.date(2024, 6, 14)).filter(
@@ -110,8 +113,9 @@ def test_run_config_re_enables_dead_letters(yahoo_resources, instance, fake_yaho
     wh.append_rows("ops.dead_letter", pl.DataFrame({
         "symbol": ["ZZDEAD"], "since": [dt.datetime(2024, 1, 1)], "failed_nights": [3],
         "last_code": ["YFHTTP4XX"], "last_message": ["HTTP 404"]}))
+    # a holiday partition (Juneteenth): the release happens, no fetch is needed to show it
     result = dg.materialize(price_assets(), selection=["daily_ohlcv", "corporate_actions"],
-                            partition_key="2024-06-10", resources=yahoo_resources, instance=instance,
+                            partition_key="2024-06-19", resources=yahoo_resources, instance=instance,
                             run_config={"ops": {"daily_prices": {"config": {"release_all_dead_letters": True}}}})
     assert result.success and dead_letter.dead_symbols(wh) == []
 
@@ -128,11 +132,12 @@ class InterruptedYahoo(YahooPriceSource):
         return super().fetch_range(symbols, sessions, log=interrupting)
 
 
-def test_a_stop_mid_fetch_stores_nothing_and_records_the_unfetched(universe_ready, instance, fake_yahoo, yf_cache_dir):
+def test_a_stop_mid_fetch_stores_nothing_and_records_the_unfetched(yahoo_resources, instance, fake_yahoo,
+                                                                   yf_cache_dir):
     fake_yahoo.script.latency_s = 0.02
     base = make_source(fake_yahoo, yf_cache_dir, batch_size=5, max_workers=1, threads_per_batch=1,
                        progress_every_s=0.0)
-    resources = {**universe_ready, "source": InterruptedYahoo(**base.model_dump())}
+    resources = {**yahoo_resources, "source": InterruptedYahoo(**base.model_dump())}
     result = materialize_prices(resources, instance, partition_key="2024-06-10", raise_on_error=False)
     assert not result.success
     assert not resources["warehouse"].lake.has_partition("daily_ohlcv", dt.date(2024, 6, 10))

@@ -10,8 +10,11 @@ import pytest
 from stock_assets.defs import prices, quality, universe
 from stock_assets.defs.automation.jobs import daily_prices_job
 from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets.defs.resources import build_resources
+from stock_assets.settings import Settings
 from stock_assets.storage.lake import ParquetLake
-from stock_assets_tests.quality.helpers import symbol
+from stock_assets.storage.warehouse import Warehouse
+from stock_assets_tests.quality.helpers import TICKERS, symbol
 
 RANGE = ("2024-05-20", "2024-06-21")
 DAY = "2024-06-20"
@@ -24,9 +27,31 @@ def _defs(resources) -> dg.Definitions:
         jobs=[daily_prices_job], resources=resources))
 
 
-@pytest.fixture
-def loaded(offline_resources, instance, warehouse):
-    """A universe as of 2024-05-20 and the prices of RANGE, through universe_job's asset and the job."""
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """One data dir for the module: the range run is built once and the tests go on from it."""
+    return tmp_path_factory.mktemp("qa_job") / "data"
+
+
+@pytest.fixture(scope="module")
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+@pytest.fixture(scope="module")
+def warehouse(data_dir):
+    wh = Warehouse(data_dir / "warehouse.duckdb", data_dir / "lake")
+    wh.ensure_schema()
+    return wh
+
+
+@pytest.fixture(scope="module")
+def loaded(data_dir, instance, warehouse):
+    """A universe as of 2024-05-20 and the prices of RANGE, through ticker_universe and the job."""
+    offline_resources = build_resources(Settings.from_env({
+        "STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(data_dir),
+        "STOCK_ASSETS_SYNTHETIC_TICKERS": str(TICKERS)}))
     defs = _defs(offline_resources)
     result = dg.materialize([universe.assets.ticker_universe], instance=instance, resources=offline_resources,
                             run_config={"ops": {"ticker_universe": {"config": {"as_of": RANGE[0]}}}})
@@ -58,7 +83,8 @@ def test_range_run_records_every_check_and_the_qa_tables(loaded, warehouse):
     assert not ev["zero_volume"].passed and ev["zero_volume"].severity == dg.AssetCheckSeverity.WARN
     assert not ev["missing_dates"].passed
     assert "offending_rows" in ev["zero_volume"].metadata
-    assert result.output_for_node  # the run finished: qa_summary ran
+    assert "qa_summary" in {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    assert ev["column_schema_change"].passed  # dagster/column_schema is emitted by daily_prices
     assert warehouse.count("qa.summary", "check_name = 'overall'") == 25  # weekdays of the range
     zero = warehouse.query("SELECT date, symbol FROM qa.failures WHERE check_name = 'zero_volume' AND NOT resolved "
                            "AND symbol = ? ORDER BY date", [symbol(4)])
@@ -98,8 +124,11 @@ def test_blocking_check_stops_qa_summary_then_a_passing_run_resolves(loaded, ins
     result = job.execute_in_process(instance=instance, partition_key=DAY, raise_on_error=False)
     ev = _evaluations(result)
     assert not ev["ohlc_consistency"].passed and not ev["great_expectations"].passed
-    assert "qa_summary" not in {m.asset_key.path[-1] for m in result.get_asset_materialization_events() and
-                                [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]}
+    assert not result.success  # the blocking checks failed the run ...
+    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    assert "qa_summary" not in materialized  # ... and stopped qa_summary
+    assert warehouse.count("qa.summary", "check_name = 'overall' AND date = ? AND run_id = ?",
+                           [day, result.run_id]) == 0
     bad_rows = warehouse.query("SELECT symbol, run_id, resolved FROM qa.failures WHERE check_name = 'ohlc_consistency'")
     assert bad_rows.rows() == [(symbol(10), result.run_id, False)]
     assert warehouse.count("qa.summary", "check_name = 'ohlc_consistency' AND date = ? AND NOT passed", [day]) == 1

@@ -14,14 +14,8 @@ DAY = dt.date(2024, 6, 3)
 
 
 def _full_refetch_run(resources, instance):
-    from stock_assets_tests.conftest import price_assets
-    import dagster as dg
-
-    return dg.materialize(
-        price_assets(), selection=["daily_ohlcv"], partition_key=DAY.isoformat(), resources=resources,
-        instance=instance, raise_on_error=False,
-        run_config={"ops": {"daily_prices": {"config": {"full_refetch": True}}}},
-    )
+    return materialize_prices(resources, instance, partition_key=DAY.isoformat(), raise_on_error=False,
+                              run_config={"ops": {"daily_prices": {"config": {"full_refetch": True}}}})
 
 
 @pytest.mark.parametrize("how", ["replace_fails", "write_dies_midway"])

@@ -122,3 +122,17 @@ def test_hostile_symbols_are_rejected_with_a_reason():
     assert parsed.frame("x")["yahoo_symbol"].to_list() == ["AAPL"]
     assert {r.raw for r in parsed.rejected} == {"../x", "'; DROP TABLE x;--"}
     assert all(r.reason for r in parsed.rejected)
+
+
+def test_every_file_in_the_shared_folder_is_handled():
+    """Any file later added to the folder is covered too: NEGATIVE_* must be refused, the rest parse."""
+    folder = shared_data("nasdaqtrader")
+    files = sorted(folder.rglob("*.txt"))
+    assert len(files) >= 7
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        if path.name.startswith("NEGATIVE"):
+            with pytest.raises(CodedError):
+                nasdaqtrader.parse(text)
+        else:
+            assert nasdaqtrader.parse(text).rows, path

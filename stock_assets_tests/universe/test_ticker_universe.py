@@ -8,6 +8,7 @@ import polars as pl
 
 from stock_assets.defs.universe.assets import ticker_universe
 from stock_assets.defs.universe.checks import universe_checks
+from stock_assets_tests.conftest import shared_data
 from stock_assets_tests.universe import listing_files as lf
 from stock_assets_tests.universe.conftest import live_source
 
@@ -121,3 +122,21 @@ def test_synthetic_universe_still_works(offline_resources, instance, warehouse):
     assert result.success
     assert warehouse.count("universe.tickers") > 30
     assert all(c.passed for c in result.get_asset_check_evaluations())
+
+
+def test_real_sp500_pages_as_two_successive_scrapes(offline_resources, instance, warehouse):
+    """The 2018 page, then the 2024 page: real additions and removals flow through the lifecycle."""
+    old = shared_data("wikipedia_html", "List_of_S&P_500_companies_rev821321383_2018-01-19.html")
+    new = shared_data("wikipedia_html", "List_of_S&P_500_companies_rev1250356709_2024-10-09.html")
+    first = scrape(offline_resources, instance, live_source({"sp500": old.as_uri()}), "2018-01-19")
+    assert first.success
+    second = scrape(offline_resources, instance, live_source({"sp500": new.as_uri()}), "2024-10-09")
+    assert second.success
+    assert all(c.passed for c in second.get_asset_check_evaluations())
+    state = tickers(warehouse)
+    assert sum(s == "active" for s in state.values()) == 503
+    assert state["XLNX"] == state["ATVI"] == "delisted"  # acquired after 2018
+    assert state["PLTR"] == "active" and state["BRK-B"] == "active"
+    md = metadata(second)
+    assert (md["new_symbols"], md["delisted_symbols"]) == (128, 130)
+    assert "PLTR" in md["new_symbols_list"]

@@ -7,7 +7,9 @@
 - `weekly_qa_recheck_schedule`: Saturdays 06:30 ET, the checks of `daily_ohlcv` over the
   week's partitions (one run over the range), after the maintenance has released symbols.
 
-The monthly universe schedule lives with the universe (defs/universe/).
+All three are RUNNING by default: `dagster dev` or a deployed daemon starts operating at
+once (stop one in the UI to pause it). The monthly universe schedule lives with the
+universe (defs/universe/).
 """
 
 import datetime as dt
@@ -42,6 +44,7 @@ def nightly_request(scheduled_for: dt.datetime) -> dg.RunRequest | dg.SkipReason
     job=daily_prices_job,
     cron_schedule=NIGHTLY_CRON,
     execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description=(
         "Weekdays 16:30 ET: fetch the session that just closed (prices, actions, checks, QA). "
         "XNYS holidays are skipped with a reason; early closes (13:00 ET) are fetched at 16:30 too."
@@ -55,6 +58,7 @@ def nightly_prices_schedule(context: dg.ScheduleEvaluationContext):
     job=weekly_maintenance_job,
     cron_schedule=WEEKLY_MAINTENANCE_CRON,
     execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Saturdays 06:00 ET: retry dead-lettered symbols, prune intraday quotes, vacuum the warehouse.",
 )
 def weekly_maintenance_schedule(context: dg.ScheduleEvaluationContext):
@@ -75,6 +79,7 @@ def week_range(scheduled_for: dt.datetime) -> tuple[str, str]:
     job=qa_recheck_job,
     cron_schedule=WEEKLY_QA_CRON,
     execution_timezone=TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Saturdays 06:30 ET: re-run the daily_ohlcv checks over Monday..Friday as one run.",
 )
 def weekly_qa_recheck_schedule(context: dg.ScheduleEvaluationContext):

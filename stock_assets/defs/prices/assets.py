@@ -68,6 +68,11 @@ def refuse_unclosed(days: list[dt.date], now: dt.datetime) -> None:
             tags={"domain": "prices", "layer": "lake"},
             metadata={"dagster/table_name": "prices.daily_ohlcv"},
             is_required=False,
+            # QA (docs/quality.md#freshness): a new session is expected after each NYSE close
+            # (16:00 ET); stale if not materialised between 16:00 and 20:00 ET on a weekday.
+            freshness_policy=dg.FreshnessPolicy.cron(
+                deadline_cron="0 20 * * 1-5", lower_bound_delta=dt.timedelta(hours=4),
+                timezone="America/New_York"),
         ),
         "corporate_actions": dg.AssetOut(
             io_manager_key="warehouse_io_manager",

@@ -108,7 +108,7 @@ class YahooPriceSource(PriceSource):
         try:
             outcome = fetcher.run(symbols, sessions)
         finally:
-            session.close()
+            _release_yfinance_session(session)
         last = max(sessions)
         failures = [FetchFailure(symbol=s, code=code, message=msg, attempts=outcome.attempts.get(s, 1), session=last)
                     for s, (code, msg) in sorted(outcome.failed.items()) if s not in outcome.bars]
@@ -160,3 +160,19 @@ def _seed_timezones(symbols: Sequence[str], tz: str) -> None:
     except Exception:  # noqa: BLE001 - an optimisation only
         return
 
+
+def _release_yfinance_session(session: YahooSession) -> None:
+    """Give yfinance's process-wide singleton a fresh default session back, then close ours.
+
+    yfinance keeps the last session it was handed in a singleton (`YfData`); other yfinance
+    users in the process (e.g. the intraday quotes) must not inherit our paced, possibly
+    stopped, possibly test-redirected session.
+    """
+    try:
+        from yfinance._http import new_session
+        from yfinance.data import YfData
+
+        YfData(session=new_session())
+    except Exception:  # noqa: BLE001 - best effort; ours is closed either way
+        pass
+    session.close()

@@ -236,7 +236,6 @@ class BatchFetcher:
             self.stop.set()
             err.unfetched_symbols = [s for s in symbols if s not in self.outcome.bars]  # type: ignore[attr-defined]
             raise
-        self.progress.maybe_log(force=True)
         return self.outcome
 
     def _codes(self, symbols: list[str]) -> str:

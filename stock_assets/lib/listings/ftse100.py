@@ -14,8 +14,7 @@ SPEC = TableSpec(
     fields={
         "symbol": ("ticker", "epic", "symbol"),
         "name": ("company", "constituent"),
-        "sector": ("ftse industry classification benchmark sector", "ftse industry classification "
-                   "benchmark sector[note 1]", "sector", "industry", "icb sector"),
+        "sector": ("ftse industry classification benchmark sector", "icb sector", "sector", "industry"),
     },
     required=("symbol", "name"),
 )

@@ -1,0 +1,192 @@
+"""The QA rules over a synthetic lake written through ParquetLake (no Dagster): each rule
+finds the events lib/synthetic.py plants in June 2024, and only those."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from stock_assets.lib import qa_fetch, qa_records, validation
+from stock_assets.lib.qa_catalog import Thresholds
+from stock_assets.lib.qa_engine import LakeQa
+from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets_tests.quality.helpers import JUNE, files, splits, symbol, write_synthetic
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory):
+    return write_synthetic(tmp_path_factory.mktemp("lake"))
+
+
+def qa(lake, actions, start=JUNE[0], end=JUNE[1], known_splits=True, expected=None, **t):
+    return LakeQa(files(lake), start, end, Thresholds(**t), splits=splits(actions) if known_splits else None,
+                  expected=expected)
+
+
+def rows(outcome, sym):
+    return outcome.offending.filter(pl.col("symbol") == sym)["date"].to_list()
+
+
+def test_price_jump_flags_unknown_splits_and_not_known_ones(market):
+    lake, actions = market
+    with qa(lake, actions, known_splits=False) as unknown, qa(lake, actions) as known:
+        flagged = unknown.price_jump()
+        assert not flagged.passed
+        assert rows(flagged, symbol(0)) == [D(2024, 6, 10)]  # 4:1 split: a fall to a quarter, a 300 % move
+        assert rows(flagged, symbol(5)) == [D(2024, 6, 17)]  # 1:10 reverse split
+        assert flagged.offending.height == 2
+        explained = known.price_jump()
+        assert explained.passed and explained.numbers["explained_by_splits"] == 2
+
+
+def test_price_jump_catches_a_bad_print_even_on_a_split_day(market, tmp_path):
+    lake, actions = market
+    day = D(2024, 6, 12)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    bumped = frame.with_columns(pl.when(pl.col("symbol") == symbol(20)).then(pl.col(c) * 3).otherwise(pl.col(c))
+                                for c in ("open", "high", "low", "close"))
+    lake.write_partition("daily_ohlcv", day, bumped, DAILY_OHLCV)
+    try:
+        with qa(lake, actions) as q:
+            out = q.price_jump()
+            # up x3 on the 12th, down /3 on the 13th: both unexplained.
+            assert rows(out, symbol(20)) == [D(2024, 6, 12), D(2024, 6, 13)]
+            assert rows(q.iqr_jump(), symbol(20)) == [D(2024, 6, 12), D(2024, 6, 13)]
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
+
+
+def test_missing_dates_finds_gaps_but_not_the_life_before_listing_or_after_delisting(market):
+    lake, actions = market
+    with qa(lake, actions) as q:
+        out = q.missing_dates()
+        assert rows(out, symbol(2)) == [D(2024, 6, 4), D(2024, 6, 5), D(2024, 6, 6), D(2024, 6, 7)]
+        assert rows(out, symbol(1)) == []  # delisted 2024-06-14
+        assert rows(out, symbol(6)) == []  # listed 2024-06-24
+        assert out.numbers["symbols"] == 1
+
+
+def test_lag_is_judged_as_of_the_last_session_and_only_for_expected_symbols(market):
+    lake, actions = market
+    everyone = [symbol(i) for i in range(60)]
+    with qa(lake, actions, expected=everyone) as q:
+        out = q.lag()
+        assert out.offending["symbol"].to_list() == [symbol(1)]  # last row 2024-06-13
+        assert out.offending["value"].to_list() == [10.0]
+        assert out.offending["date"].to_list() == [D(2024, 6, 13)]
+    without_delisted = [s for s in everyone if s != symbol(1)]
+    with qa(lake, actions, expected=without_delisted) as q:
+        assert q.lag().passed
+    with qa(lake, actions, start=D(2024, 6, 17), end=D(2024, 6, 17), expected=everyone) as q:
+        assert q.lag().passed  # 2 sessions behind (06-14, 06-17): not more than max_lag_sessions
+    with qa(lake, actions, start=D(2024, 6, 18), end=D(2024, 6, 18), expected=everyone) as q:
+        assert q.lag().offending["value"].to_list() == [3.0]
+
+
+def test_zero_volume_rows_are_warned(market):
+    lake, actions = market
+    with qa(lake, actions) as q:
+        out = q.zero_volume()
+        assert rows(out, symbol(4)) == [D(2024, 6, 5), D(2024, 6, 20)]
+
+
+def test_volume_spike_and_iqr_on_an_injected_row(market):
+    lake, actions = market
+    day = D(2024, 6, 26)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    spiked = frame.with_columns(volume=pl.when(pl.col("symbol") == symbol(30)).then(pl.col("volume") * 40)
+                                .otherwise(pl.col("volume")))
+    lake.write_partition("daily_ohlcv", day, spiked, DAILY_OHLCV)
+    try:
+        with qa(lake, actions, start=day, end=day) as q:
+            assert symbol(30) in q.volume_spike().offending["symbol"].to_list()
+        with qa(lake, actions, start=day, end=day, volume_z=1000.0) as q:
+            assert q.volume_spike().passed  # the threshold is config
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
+
+
+def test_completeness_against_the_universe(market):
+    lake, actions = market
+    listed = [symbol(i) for i in range(60) if i not in (1, 6)]
+    with qa(lake, actions, start=D(2024, 6, 3), end=D(2024, 6, 12), expected=listed) as q:
+        out = q.completeness()
+        assert out.passed  # the gap of symbol 2 is 1 of 58 symbols: 98.3 %
+        assert out.numbers["worst_share"] == pytest.approx(57 / 58, abs=1e-4)
+    with qa(lake, actions, start=D(2024, 6, 3), end=D(2024, 6, 12), expected=listed, min_completeness=0.99) as q:
+        out = q.completeness()
+        assert not out.passed
+        assert out.offending["date"].to_list() == [D(2024, 6, d) for d in (4, 5, 6, 7)]
+        assert set(out.offending["symbol"]) == {symbol(2)}
+    with qa(lake, actions, expected=None) as q:
+        assert q.completeness().passed and "skipped" in q.completeness().description
+
+
+def test_row_rules_on_a_damaged_partition_agree_with_the_polars_rules(market):
+    lake, actions = market
+    day = D(2024, 6, 11)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    damaged = pl.concat([
+        frame.with_columns(high=pl.when(pl.col("symbol") == symbol(8)).then(pl.col("low") / 2).otherwise(pl.col("high")),
+                           provider=pl.when(pl.col("symbol") == symbol(9)).then(None).otherwise(pl.col("provider"))),
+        frame.filter(pl.col("symbol") == symbol(12)),
+    ])
+    lake.write_partition("daily_ohlcv", day, damaged, DAILY_OHLCV)
+    try:
+        with qa(lake, actions, start=day, end=day) as q:
+            engine = {n: q.run([n])[n] for n in ("ohlc_consistency", "null_fields", "duplicates", "schema")}
+        assert engine["ohlc_consistency"].offending["symbol"].to_list() == [symbol(8)]
+        assert engine["null_fields"].offending["symbol"].to_list() == [symbol(9)]
+        assert engine["duplicates"].offending["symbol"].to_list() == [symbol(12)]
+        assert engine["schema"].passed
+        for name, rule in (("ohlc_consistency", validation.ohlc_consistency), ("null_fields", validation.null_fields)):
+            assert sorted(rule(damaged).offending["symbol"].unique()) == engine[name].offending["symbol"].to_list()
+        assert validation.duplicates(damaged).offending["symbol"].unique().to_list() == [symbol(12)]
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
+
+
+def test_schema_catches_an_extra_or_retyped_column(tmp_path):
+    lake, actions = write_synthetic(tmp_path, D(2024, 6, 3), D(2024, 6, 4))
+    path = lake.partition_path("daily_ohlcv", D(2024, 6, 4))
+    pl.read_parquet(path).with_columns(volume=pl.col("volume").cast(pl.Float64), note=pl.lit("x")).write_parquet(path)
+    with qa(lake, actions, start=D(2024, 6, 3), end=D(2024, 6, 4)) as q:
+        out = q.schema()
+    assert not out.passed
+    assert set(out.offending["details"]) == {"volume: Float64 (expected Int64)", "unexpected column note"}
+    assert set(out.offending["date"]) == {D(2024, 6, 4)}
+
+
+def test_an_empty_or_closed_range_passes_with_nothing_to_check(tmp_path):
+    with LakeQa({}, D(2024, 6, 19), D(2024, 6, 19)) as q:  # Juneteenth: market closed, no files
+        outcomes = q.run(["schema", "null_fields", "duplicates", "missing_dates", "lag", "price_jump",
+                          "iqr_jump", "volume_spike", "zero_volume"])
+    assert all(o.passed for o in outcomes.values())
+
+
+def test_fetch_errors_judges_share_and_latency():
+    reports = pl.DataFrame({
+        "run_id": ["a", "b"], "first_session": [D(2024, 6, 3), D(2024, 6, 4)],
+        "last_session": [D(2024, 6, 3), D(2024, 6, 4)], "requested": [100, 100], "failed": [2, 9],
+        "latency_p95_ms": [800.0, 7000.0], "failures_by_code": ["{}", '{"YF429": 9}'],
+        "recorded_at": [dt.datetime(2024, 6, 3, 22), dt.datetime(2024, 6, 4, 22)],
+    })
+    out = qa_fetch.fetch_errors(reports, [D(2024, 6, 3), D(2024, 6, 4)], Thresholds())
+    assert not out.passed
+    assert out.offending.select("date", "value").rows() == [(D(2024, 6, 4), 0.09), (D(2024, 6, 4), 7000.0)]
+    assert qa_fetch.fetch_errors(reports, [D(2024, 6, 3)], Thresholds()).passed
+    assert qa_fetch.fetch_errors(reports, [D(2024, 6, 4)], Thresholds(max_fetch_error_share=0.1,
+                                                                        max_latency_p95_ms=8000)).passed
+
+
+def test_qa_records_count_out_of_range_failures_on_the_last_day():
+    out = validation.Outcome(False, pl.DataFrame({"date": [D(2024, 5, 30), D(2024, 6, 3)], "symbol": ["A", "B"],
+                                                  "value": [1.0, 2.0], "details": ["x", "y"]}), threshold=2.0)
+    now = dt.datetime(2024, 6, 4, 22)
+    failures = qa_records.failure_rows("missing_dates", "WARN", out, "r1", now, D(2024, 6, 4))
+    assert failures["threshold"].to_list() == [2.0, 2.0]
+    summary = qa_records.summary_rows("missing_dates", "WARN", failures, [D(2024, 6, 3), D(2024, 6, 4)], "r1", now)
+    assert summary.select("date", "passed", "failed_rows").rows() == [
+        (D(2024, 6, 3), False, 1), (D(2024, 6, 4), False, 1)]
