@@ -16,6 +16,7 @@ import datetime as dt
 import multiprocessing as mp
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -49,9 +50,12 @@ def run(size: int, rate: float, latency: float, workers: int, threads: int) -> d
     source = YahooPriceSource(base_url=url, cache_dir=tempfile.mkdtemp(prefix="yfc_bench_"),
                               requests_per_second=rate, max_workers=workers, threads_per_batch=threads,
                               retry_schedule_s=[1.0, 2.0, 4.0], timeout_s=10.0, progress_every_s=15.0)
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
     result = source.fetch_range(symbols, [session], log=lambda line: print("   ", line, flush=True))
     wall = time.monotonic() - started
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     stop.set()
     _, statuses = queue.get(timeout=30)
     server.join(timeout=10)
@@ -63,6 +67,7 @@ def run(size: int, rate: float, latency: float, workers: int, threads: int) -> d
             "lost": size - len(stored | failed), "failed": len(failed),
             "http_429": statuses.get(429, 0), "requests": result.stats["requests"],
             "refetch_share": round(result.stats["fallbacks"] / size, 4),
+            "client_cpu_ms_per_symbol": round(1000 * cpu_s / size, 1), "load_avg_1m": os.getloadavg()[0],
             "latency_p50_ms": round(sorted(result.stats["latency_ms"])[len(result.stats["latency_ms"]) // 2], 1)}
 
 

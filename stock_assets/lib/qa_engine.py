@@ -45,7 +45,7 @@ class LakeQa:
 
     def __init__(self, files: dict[dt.date, Path], start: dt.date, end: dt.date,
                  thresholds: Thresholds | None = None, splits: pl.DataFrame | None = None,
-                 expected: list[str] | None = None, memory_limit: str = "1400MB", threads: int = 2):
+                 expected: list[str] | None = None, memory_limit: str = "800MB", threads: int = 2):
         self.t = thresholds or Thresholds()
         self.start, self.end = start, end
         self.sessions = calendar.sessions_between(start, end)
@@ -65,6 +65,7 @@ class LakeQa:
         self.conn.execute(f"SET memory_limit = '{memory_limit}'")
         self.conn.execute("SET preserve_insertion_order = false")
         self.conn.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'stock_assets_duckdb'}'")
+        self._flags = None
         self._register()
         self.history = HistoryChecks(self.scan_files, self.t, self.start, self.end, self.scan_start,
                                      _split_rows(splits), expected)
@@ -75,9 +76,8 @@ class LakeQa:
 
     def _view(self, name: str, files: list[str], columns: str) -> None:
         if files:
-            listing = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
             self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM "
-                              f"read_parquet({listing}, union_by_name = true)")
+                              f"read_parquet({_listing(files)}, union_by_name = true)")
         else:
             typed = ", ".join(f"CAST(NULL AS {_duck(t)}) AS {c}" for c, t in DAILY_OHLCV.items())
             self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM (SELECT {typed}) WHERE FALSE")
@@ -96,43 +96,66 @@ class LakeQa:
 
     # -- row rules over the range -----------------------------------------------------------
     def schema(self) -> Outcome:
+        """Each file's Parquet schema against the stored one; only files that differ are read."""
+        differing = self._files_with_other_schema()
         rows = []
-        for path in self.range_files:
+        for path in differing:
             day = dt.date.fromisoformat(Path(path).parent.name.removeprefix("date="))
-            found = pl.read_parquet_schema(path)
-            rows.extend((day, p) for p in schema_differences(pl.DataFrame(schema=found), DAILY_OHLCV))
+            found = pl.DataFrame(schema=pl.read_parquet_schema(path))
+            rows.extend((day, p) for p in schema_differences(found, DAILY_OHLCV))
         bad = pl.DataFrame(rows, schema={"date": pl.Date, "details": pl.String}, orient="row")
         return Outcome(bad.height == 0, failures(bad), {"problems": bad.height, "files": len(self.range_files)},
                        "columns and types match docs/data_model.md" if bad.height == 0 else
                        "; ".join(bad["details"].unique().sort().head(5)))
 
+    def _files_with_other_schema(self) -> list[str]:
+        if not self.range_files:
+            return []
+        with tempfile.TemporaryDirectory() as tmp:
+            reference = str(Path(tmp) / "reference.parquet")
+            pl.DataFrame(schema=DAILY_OHLCV).write_parquet(reference, compression="zstd")
+            sigs = self._pl(f"""
+                SELECT file_name, string_agg(name || ':' || coalesce(type, '') || ':' || coalesce(converted_type, '')
+                                             || ':' || coalesce(logical_type::VARCHAR, ''), ',' ORDER BY name) AS sig
+                FROM parquet_schema({_listing([*self.range_files, reference])})
+                WHERE num_children IS NULL GROUP BY file_name""")
+        expected = sigs.filter(pl.col("file_name") == reference)["sig"][0]
+        return sigs.filter((pl.col("sig") != expected) & (pl.col("file_name") != reference))["file_name"].sort().to_list()
+
+    def _row_flags(self) -> pl.DataFrame:
+        """Rows breaking a row rule (nulls, OHLC order, zero volume): one scan for the three checks."""
+        if self._flags is None:
+            nulls = " || ".join(f"CASE WHEN {c} IS NULL THEN '{c} ' ELSE '' END" for c in REQUIRED_NOT_NULL)
+            ordered = ("coalesce(low <= open AND low <= close AND open <= high AND close <= high AND low > 0 "
+                       "AND open > 0 AND high > 0 AND close > 0 AND volume >= 0, FALSE)")
+            self._flags = self._pl(f"""
+                SELECT date, symbol, open, high, low, close, volume, trim({nulls}) AS nulls,
+                       NOT {ordered} AS inconsistent, coalesce(volume = 0, FALSE) AS zero
+                FROM cur
+                WHERE {' OR '.join(f'{c} IS NULL' for c in REQUIRED_NOT_NULL)} OR NOT {ordered} OR volume = 0
+                ORDER BY date, symbol""")
+        return self._flags
+
     def null_fields(self) -> Outcome:
-        nulls = [f"CASE WHEN {c} IS NULL THEN '{c} ' ELSE '' END" for c in REQUIRED_NOT_NULL]
-        bad = self._pl(f"""
-            SELECT date, symbol, NULL::DOUBLE AS value, 'null: ' || trim({' || '.join(nulls)}) AS details
-            FROM cur WHERE {' OR '.join(f'{c} IS NULL' for c in REQUIRED_NOT_NULL)}
-            ORDER BY date, symbol""")
-        return Outcome(bad.height == 0, failures(bad), {"rows_with_nulls": bad.height})
+        bad = self._row_flags().filter(pl.col("nulls") != "").select(
+            "date", "symbol", value=pl.lit(None, pl.Float64), details=pl.format("null: {}", pl.col("nulls")))
+        return Outcome(bad.height == 0, bad, {"rows_with_nulls": bad.height})
 
     def ohlc_consistency(self) -> Outcome:
-        bad = self._pl("""
-            SELECT date, symbol, NULL::DOUBLE AS value,
-                   format('open {} high {} low {} close {} volume {}', open, high, low, close, volume) AS details,
-                   open, high, low, close, volume
-            FROM cur
-            WHERE NOT coalesce(low <= open AND low <= close AND open <= high AND close <= high
-                               AND low > 0 AND open > 0 AND high > 0 AND close > 0 AND volume >= 0, FALSE)
-            ORDER BY date, symbol""")
-        return Outcome(bad.height == 0, failures(bad), {"inconsistent_rows": bad.height})
+        bad = self._row_flags().filter(pl.col("inconsistent")).select(
+            "date", "symbol", value=pl.lit(None, pl.Float64),
+            details=pl.format("open {} high {} low {} close {} volume {}", *[pl.col(c) for c in
+                                                                            ("open", "high", "low", "close", "volume")]),
+            open="open", high="high", low="low", close="close", volume="volume")
+        return Outcome(bad.height == 0, bad, {"inconsistent_rows": bad.height})
 
     def duplicates(self) -> Outcome:
         return self.history.duplicates()
 
     def zero_volume(self) -> Outcome:
-        bad = self._pl("""
-            SELECT date, symbol, 0.0 AS value, format('volume 0, close {}', close) AS details
-            FROM cur WHERE volume = 0 ORDER BY date, symbol""")
-        return Outcome(bad.height == 0, failures(bad), {"zero_volume_rows": bad.height}, threshold=0.0)
+        bad = self._row_flags().filter(pl.col("zero")).select(
+            "date", "symbol", value=pl.lit(0.0), details=pl.format("volume 0, close {}", pl.col("close")))
+        return Outcome(bad.height == 0, bad, {"zero_volume_rows": bad.height}, threshold=0.0)
 
     def completeness(self) -> Outcome:
         if self.expected is None:
@@ -176,6 +199,11 @@ class LakeQa:
     def run(self, names: list[str]) -> dict[str, Outcome]:
         """Outcomes of the named engine checks (fetch_errors and GX live elsewhere)."""
         return {name: getattr(self, name)() for name in names}
+
+
+def _listing(files: list[str]) -> str:
+    """A DuckDB list literal of file paths (paths come from the lake, quoted as literals)."""
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
 
 
 def _split_rows(splits: pl.DataFrame | None) -> pl.DataFrame:

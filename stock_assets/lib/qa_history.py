@@ -28,7 +28,16 @@ from stock_assets.lib.validation import Outcome
 EVER = dt.date(1900, 1, 1)
 FAILURE_SCHEMA = {"date": pl.Date, "symbol": pl.String, "value": pl.Float64, "details": pl.String}
 _EMPTY = pl.DataFrame(schema=FAILURE_SCHEMA)
+BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time
 _STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected")
+
+
+def _frame(parts: list[tuple], names: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({n: np.concatenate([p[k] for p in parts]) for k, n in enumerate(names)})
+
+
+def _epoch(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days
 
 
 class HistoryChecks:
@@ -60,27 +69,16 @@ class HistoryChecks:
         self.explained = 0
         self.lag_state = None
         end_session = None
-        for day, path in self.files.items():
+        for day, c, close, vol in self._days(dups):
             if day > self.end and self.lag_state is None:
                 self.lag_state = (self._state["last_idx"].copy(), end_session)
             i = calendar.session_index(day)
             if day <= self.end:
                 end_session = (day, i)
             in_range = self.start <= day <= self.end
-            frame = pl.read_parquet(path, columns=["symbol", "close", "volume"]).filter(pl.col("symbol").is_not_null())
-            if in_range:
-                twice = frame.filter(pl.col("symbol").is_duplicated())
-                if twice.height:
-                    dups.append(twice.group_by("symbol").len().with_columns(date=pl.lit(day)))
-                frame = frame.unique("symbol", keep="first", maintain_order=True)
-            elif frame.height != frame["symbol"].n_unique():
-                frame = frame.unique("symbol", keep="first", maintain_order=True)
-            c = self._code(frame["symbol"])
             last_idx, last_close, vol_buf, vol_n, is_expected = (self._state[k] for k in _STATE)
             if in_range:
                 present.append((day, int(is_expected[c].sum()) if self.expected is not None else len(c)))
-            close = frame["close"].to_numpy().astype(np.float64, copy=False)
-            vol = frame["volume"].to_numpy().astype(np.float64, copy=False)
             prev_i, prev_close = last_idx[c], last_close[c]
             has_prev = prev_i >= 0
             gap = has_prev & (i - prev_i > 1)
@@ -99,15 +97,14 @@ class HistoryChecks:
                 raw = np.where(ok, np.abs(np.log(close / prev_close)), np.nan)
                 adj = np.where(ok, np.abs(np.log(close * factor / prev_close)), np.nan)
             mv = np.fmin(raw, adj)
-            moves.append((c[ok], np.full(int(ok.sum()), i, dtype=np.int32), mv[ok].astype(np.float32)))
+            moves.append((c[ok].astype(np.int32), np.full(int(ok.sum()), i, dtype=np.int32), mv[ok].astype(np.float32)))
             if in_range:
                 big = ok & (raw > limit)
                 self.explained += int((big & (adj <= limit)).sum())
                 bad = big & (adj > limit)
                 if bad.any():
-                    jumps.append(pl.DataFrame({"date": day, "code": c[bad], "move": adj[bad],
-                                               "prev_close": prev_close[bad], "close": close[bad],
-                                               "split": factor[bad]}))
+                    jumps.append((np.full(int(bad.sum()), i), c[bad], adj[bad], prev_close[bad], close[bad],
+                                  factor[bad]))
                 full = vol_n[c] >= w
                 if full.any():
                     window = vol_buf[c[full]]
@@ -116,8 +113,8 @@ class HistoryChecks:
                         z = np.where(std > 0, (vol[full] - mean) / std, 0.0)
                     spike = z > t.volume_z
                     if spike.any():
-                        spikes.append(pl.DataFrame({"date": day, "code": c[full][spike], "z": z[spike],
-                                                    "volume": vol[full][spike], "mean": mean[spike]}))
+                        spikes.append((np.full(int(spike.sum()), i), c[full][spike], z[spike],
+                                       vol[full][spike], mean[spike]))
             vol_buf[c, vol_n[c] % w] = vol
             vol_n[c] += 1
             last_idx[c], last_close[c] = i, close
@@ -125,6 +122,30 @@ class HistoryChecks:
             self.lag_state = (self._state["last_idx"].copy(), end_session)
         self._gaps, self._jumps, self._spikes, self._dups = gaps, jumps, spikes, dups
         self._present, self._moves = present, moves
+
+    def _days(self, dups: list):
+        """(day, codes, close, volume) per session file, oldest first, read BATCH files at a time.
+
+        Rows without a symbol are left to null_fields; a (date, symbol) seen twice is recorded
+        in `dups` (inside the range) and kept once.
+        """
+        items = list(self.files.items())
+        for at in range(0, len(items), BATCH):
+            part = items[at:at + BATCH]
+            frame = (pl.read_parquet([p for _, p in part], columns=["date", "symbol", "close", "volume"])
+                     .filter(pl.col("symbol").is_not_null() & pl.col("date").is_not_null()))
+            twice = frame.filter(pl.struct("date", "symbol").is_duplicated()
+                                 & pl.col("date").is_between(self.start, self.end))
+            if twice.height:
+                dups.append(twice.group_by("date", "symbol").len())
+                frame = frame.unique(["date", "symbol"], keep="first", maintain_order=True)
+            codes = self._code(frame["symbol"])
+            close = frame["close"].cast(pl.Float64).to_numpy()
+            vol = frame["volume"].cast(pl.Float64).to_numpy()
+            dates = frame["date"].to_physical().to_numpy()
+            for day, _ in part:
+                lo, hi = np.searchsorted(dates, _epoch(day), "left"), np.searchsorted(dates, _epoch(day), "right")
+                yield day, codes[lo:hi], close[lo:hi], vol[lo:hi]
 
     def _code(self, symbols: pl.Series) -> np.ndarray:
         """Each symbol's integer code (state row); new symbols get the next codes."""
@@ -172,7 +193,10 @@ class HistoryChecks:
         return idx, val
 
     def _symbols(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Add `symbol` from `code` (and `date` from a session `idx`, when there is one)."""
         names = pl.Series("symbol", self.names, dtype=pl.String)
+        if "idx" in frame.columns and "date" not in frame.columns:
+            frame = frame.with_columns(date=pl.Series(calendar.all_sessions(), dtype=pl.Date).gather(frame["idx"]))
         return frame.with_columns(symbol=names.gather(frame["code"]) if frame.height else pl.lit(None, pl.String))
 
     # -- checks ------------------------------------------------------------------------
@@ -234,7 +258,7 @@ class HistoryChecks:
         numbers = {"explained_by_splits": self.explained, "max_move": self.t.max_move}
         if not self._jumps:
             return Outcome(True, _EMPTY, {"jumps": 0, **numbers}, threshold=self.t.max_move)
-        j = self._symbols(pl.concat(self._jumps))
+        j = self._symbols(_frame(self._jumps, ["idx", "code", "move", "prev_close", "close", "split"]))
         bad = j.select(
             "date", "symbol", value=pl.col("move").exp() - 1,
             details=pl.format("close {} -> {}; split known: {}", pl.col("prev_close"), pl.col("close"),
@@ -248,17 +272,16 @@ class HistoryChecks:
         k, min_n = self.t.iqr_multiplier, self.t.iqr_min_history
         if not self._moves or not sum(len(m[0]) for m in self._moves):
             return Outcome(True, _EMPTY, {"unusual_moves": 0, "iqr_multiplier": k}, threshold=k)
-        m = pl.DataFrame({"code": np.concatenate([x[0] for x in self._moves]),
-                          "idx": np.concatenate([x[1] for x in self._moves]),
-                          "mv": np.concatenate([x[2] for x in self._moves])})
+        m = pl.DataFrame({name: np.concatenate([x[k] for x in self._moves])
+                          for k, name in enumerate(("code", "idx", "mv"))})
+        self._moves = [(m["code"].to_numpy(), m["idx"].to_numpy(), m["mv"].to_numpy())]  # one copy, not two
         q = m.group_by("code").agg(q1=pl.col("mv").quantile(0.25, "linear"), q3=pl.col("mv").quantile(0.75, "linear"),
                                    n=pl.len())
         lo, hi = (calendar.session_index(d) for d in self._range_sessions())
         flagged = (m.filter(pl.col("idx").is_between(lo, hi)).join(q, on="code")
                    .with_columns(limit=pl.col("q3") + k * (pl.col("q3") - pl.col("q1")))
                    .filter((pl.col("n") >= min_n) & (pl.col("mv") > pl.col("limit"))))
-        sessions = pl.Series(calendar.all_sessions(), dtype=pl.Date)
-        flagged = self._symbols(flagged).with_columns(date=sessions.gather(flagged["idx"]) if flagged.height else pl.lit(None, pl.Date))
+        flagged = self._symbols(flagged)
         bad = flagged.select(
             "date", "symbol", value=pl.col("mv").cast(pl.Float64).exp() - 1,
             details=pl.format("move {} % > Q3 + {} x IQR = {} % over {} moves",
@@ -272,7 +295,7 @@ class HistoryChecks:
         self._run()
         if not self._spikes:
             return Outcome(True, _EMPTY, {"spikes": 0, "z_limit": self.t.volume_z}, threshold=self.t.volume_z)
-        s = self._symbols(pl.concat(self._spikes))
+        s = self._symbols(_frame(self._spikes, ["idx", "code", "z", "volume", "mean"]))
         bad = s.select("date", "symbol", value=pl.col("z"),
                        details=pl.format("volume {} vs mean {} of the previous {} sessions",
                                          pl.col("volume").cast(pl.Int64), pl.col("mean").round(0).cast(pl.Int64),

@@ -207,3 +207,12 @@ def test_a_token_from_the_environment_stays_an_env_var_and_resolves(receiver, in
     fail_once(defs, instance)
     tick(run_failure_alerts, defs, instance, cursor)
     assert [p for p, _ in receiver.posts] == ["/bot999:FROMENV/sendMessage"]
+
+
+def test_an_ad_hoc_materialisation_is_named_by_its_assets(receiver, instance):
+    defs = definitions(HttpAlertSender(webhook_url=receiver.url))
+    cursor = tick(run_failure_alerts, defs, instance, None)
+    result = dg.materialize([wrote_rows, breaks], instance=instance, partition_key="2024-06-14", raise_on_error=False)
+    assert not result.success
+    tick(run_failure_alerts, defs, instance, cursor)
+    assert receiver.posts[0][1]["title"] == "Run failed: materialisation of breaks, wrote_rows"

@@ -23,7 +23,7 @@ from stock_assets.lib import calendar
 from stock_assets.lib.lifecycle import TICKER_COLUMNS
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.lake import ParquetLake
-from stock_assets.storage.warehouse import Warehouse  # noqa: F401 (re-exported for the tests)
+from stock_assets.storage.warehouse import Warehouse
 
 AS_OF = dt.date(2024, 6, 14)
 EXPECTED = {

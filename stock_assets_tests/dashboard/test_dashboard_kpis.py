@@ -7,10 +7,12 @@ import polars as pl
 import pytest
 
 from stock_assets.defs.dashboard import snapshot
+from stock_assets.defs.dashboard.html_asset import dashboard_html
 from stock_assets.defs.dashboard.kpi_assets import dashboard_kpis
 from stock_assets.defs.resources import build_resources
 from stock_assets.lib import kpis
 from stock_assets.settings import Settings
+from stock_assets.storage.warehouse import Warehouse
 from stock_assets_tests.dashboard import known_market
 
 
@@ -25,7 +27,7 @@ def known_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def known(known_dir):
-    return known_market.Warehouse(known_dir / "warehouse.duckdb", known_dir / "lake")
+    return Warehouse(known_dir / "warehouse.duckdb", known_dir / "lake")
 
 
 @pytest.fixture(scope="module")
@@ -96,3 +98,25 @@ def test_an_empty_warehouse_gives_zeros_not_an_error(warehouse, offline_resource
     values = dict(warehouse.query("SELECT kpi, value FROM dashboard.kpis").iter_rows())
     assert values == {k: 0.0 for k in kpis.KPI_KEYS}
     assert warehouse.scalar("SELECT DISTINCT status FROM dashboard.kpis WHERE kpi = 'total_active_symbols'") == "red"
+
+
+def test_the_page_refuses_to_render_without_kpis_for_the_session(warehouse, offline_resources, instance):
+    with pytest.raises(dg.Failure, match="materialise dashboard_kpis first"):
+        dg.materialize([dashboard_html], resources=offline_resources, instance=instance,
+                       run_config={"ops": {"dashboard_html": {"config": {"as_of": "2024-06-14"}}}})
+
+
+def test_a_night_where_every_fetch_failed_is_still_the_as_of_session(warehouse):
+    report = {"run_id": "r", "first_session": dt.date(2024, 6, 17), "last_session": dt.date(2024, 6, 17),
+              "provider": "yahoo", "requested": 10, "fetched": 0, "failed": 10, "rows": 0, "refetched": 0,
+              "latency_p50_ms": None, "latency_p95_ms": None, "failures_by_code": "{}", "seconds": 1.0,
+              "recorded_at": dt.datetime(2024, 6, 17, 22)}
+    warehouse.append_rows("ops.fetch_reports", pl.DataFrame([report], schema_overrides={
+        "latency_p50_ms": pl.Float64, "latency_p95_ms": pl.Float64}))
+    assert snapshot.latest_session(warehouse, dt.datetime(2024, 6, 18, 12)) == dt.date(2024, 6, 17)
+    healthy = {**report, "run_id": "r2", "first_session": dt.date(2024, 6, 18), "last_session": dt.date(2024, 6, 18),
+               "fetched": 10, "failed": 0, "rows": 10}
+    warehouse.append_rows("ops.fetch_reports", pl.DataFrame([healthy], schema_overrides={
+        "latency_p50_ms": pl.Float64, "latency_p95_ms": pl.Float64}))
+    # a report with rows is not enough: its bars must be in the lake (the lake is the truth)
+    assert snapshot.latest_session(warehouse, dt.datetime(2024, 6, 19, 12)) == dt.date(2024, 6, 17)

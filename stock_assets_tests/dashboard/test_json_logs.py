@@ -1,6 +1,7 @@
 """The opt-in JSON log block of dagster.yaml works as documented: every line JSON, with the run id."""
 
 import json
+import logging
 import re
 
 import dagster as dg
@@ -35,8 +36,6 @@ def test_every_run_log_line_is_json_with_the_run_id(capfd):
 
 
 def test_records_from_outside_a_run_still_format():
-    import logging
-
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "plain %s", ("message",), None)
     out = json.loads(JsonFormatter().format(record))
     assert out["message"] == "plain message" and out["run_id"] is None and out["level"] == "WARNING"

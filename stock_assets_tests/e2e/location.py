@@ -5,10 +5,6 @@ resources) except that the offline price source accepts `seconds_per_symbol` (0 
 default, so it behaves exactly like `SyntheticPriceSource`). The graceful-stop test sets it
 in the run config to make a fetch slow enough to be terminated half-way, as a Yahoo
 fetch of thousands of symbols is.
-
-Runs execute in process unless the project sets an executor: a step subprocess costs an
-import of the code location (~5 s on 2 cores) per step, which would take the e2e tests out
-of their time budget without testing anything more.
 """
 
 import datetime as dt
@@ -47,7 +43,6 @@ defs = dg.Definitions(
     jobs=list(project.defs.jobs or []),
     schedules=list(project.defs.schedules or []),
     sensors=list(project.defs.sensors or []),
-    executor=project.defs.executor or dg.in_process_executor,
     resources={**(project.defs.resources or {}),
                "source": SlowSyntheticPriceSource(ticker_count=_settings.synthetic_tickers)},
 )

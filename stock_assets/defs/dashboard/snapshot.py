@@ -69,8 +69,13 @@ class Snapshot:
 
 
 def latest_session(wh: Warehouse, now: dt.datetime) -> dt.date:
-    """The newest date in the lake, or the latest closed session when the lake is empty."""
-    newest = wh.scalar("SELECT max(date) FROM prices.daily_ohlcv")
+    """The newest session fetched: in the lake, or in a fetch report (a night where every symbol
+    failed stores no bar but must still be the night the dashboard reports on); the latest
+    closed session when neither has any."""
+    newest = wh.scalar(
+        "SELECT max(d) FROM (SELECT max(date) AS d FROM prices.daily_ohlcv "
+        "UNION ALL SELECT max(last_session) FROM ops.fetch_reports WHERE rows = 0 AND failed > 0)"
+    )
     return newest or calendar.latest_closed_session(now.replace(tzinfo=dt.UTC))
 
 

@@ -134,11 +134,11 @@ def daily_prices(context: dg.AssetExecutionContext, config: DailyPricesConfig, s
     fresh = bars.with_columns(ingested_at=pl.lit(now), run_id=pl.lit(run_id)).select(list(DAILY_OHLCV))
     kept = stored.join(fresh.select("date", "symbol"), on=["date", "symbol"], how="anti") if stored.height else stored
     stamped = pl.concat([kept.select(list(DAILY_OHLCV)), fresh], how="vertical_relaxed").sort("date", "symbol")
-    if "daily_ohlcv" in context.selected_output_names:
+    if "daily_ohlcv" in context.op_execution_context.selected_output_names:
         meta = _bars_metadata(stamped, days, sessions, symbols, failures)
         meta.update(_report_metadata(report, refetched, newly_dead, fresh.height))
         yield dg.Output(stamped, output_name="daily_ohlcv", metadata=meta)
-    if "corporate_actions" in context.selected_output_names:
+    if "corporate_actions" in context.op_execution_context.selected_output_names:
         actions = _window_actions(wh, result, days, now, run_id)
         yield dg.Output(actions, output_name="corporate_actions", metadata=_actions_metadata(actions))
 

@@ -179,7 +179,8 @@ class BatchFetcher:
                         for symbol in chunk:
                             self._record(symbol, None, None, (yahoo_errors.code_for(err, None),
                                                               yahoo_errors.message_for(err, None)))
-                    self.progress.batch_done(sum(1 for s in chunk if s in self.outcome.bars))
+                    # symbols count as done once their first pass is over (stored or coded)
+                    self.progress.batch_done(0 if per_symbol else len(chunk))
                 if not done:
                     self.progress.maybe_log()
         except BaseException:

@@ -3,8 +3,9 @@
 The checks record their own rows in qa.failures and qa.summary as they run (recorder.py),
 because blocking ERROR checks stop this asset when they fail. What this asset adds, once a
 partition passed its blocking checks, is the partition's overall row in qa.summary
-(`check_name = 'overall'`: worst severity that failed, failed rows of all checks), and a
-view of the open failures in the UI. Reruns replace the partition's overall rows.
+(`check_name = 'overall'`: passed when every check passed, the worst severity that failed,
+the failed rows of all checks), and a view of the open failures in the UI. Reruns replace
+the partition's overall rows.
 """
 
 import datetime as dt
@@ -13,10 +14,8 @@ import dagster as dg
 import polars as pl
 
 from stock_assets.defs.partitions import trading_days, window_days
-from stock_assets.defs.quality import recorder
-from stock_assets.lib import markdown
+from stock_assets.lib import markdown, qa_records
 from stock_assets.lib.qa_catalog import CHECKS, ERROR, INFO, WARN
-from stock_assets.lib.validation import Outcome
 from stock_assets.storage.resource import WarehouseResource
 
 OVERALL = "overall"
@@ -52,20 +51,24 @@ def qa_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     worst = (failed.with_columns(rank=pl.col("severity").replace_strict(_RANK, default=0))
              .group_by("date").agg(pl.col("failed_rows").sum(), pl.col("rank").max()))
     by_day = {d: (n, r) for d, n, r in worst.iter_rows()}
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rank_to_severity = {r: sev for sev, r in _RANK.items()}
     overall = pl.DataFrame({
-        "date": days,
-        "value": [float(by_day.get(d, (0, 0))[0]) for d in days],
-        "details": [_verdict(d, by_day, rows) for d in days],
-    }, schema={"date": pl.Date, "value": pl.Float64, "details": pl.String})
-    open_rows = overall.filter(pl.col("value") > 0)
-    severity = next((s for s, r in _RANK.items() if r == max((v[1] for v in by_day.values()), default=0)), INFO)
-    outcome = Outcome(open_rows.height == 0, open_rows.with_columns(symbol=pl.lit(None, pl.String)))
-    recorder.record(wh, [(OVERALL, severity, outcome)], days, context.run.run_id,
-                    dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        "date": days, "check_name": OVERALL,
+        "severity": [rank_to_severity.get(by_day.get(d, (0, 0))[1], INFO) for d in days],
+        "passed": [d not in by_day for d in days],
+        "failed_rows": [int(by_day.get(d, (0, 0))[0]) for d in days],
+        "run_id": context.run.run_id, "checked_at": now,
+    }, schema=qa_records.SUMMARY)
+    wh.replace_rows("qa.summary", overall, "check_name = ? AND date BETWEEN ? AND ?", [OVERALL, days[0], days[-1]])
+    severity = rank_to_severity.get(max((v[1] for v in by_day.values()), default=0), INFO)
+    for day in days:
+        if day in by_day:
+            context.log.info(f"{day}: {_verdict(day, by_day, rows)}")
     open_failures = wh.query(
         """SELECT check_name, severity, count(*) AS open_failures, min(first_seen) AS oldest
-           FROM qa.failures WHERE NOT resolved AND date BETWEEN ? AND ? AND check_name <> ?
-           GROUP BY ALL ORDER BY check_name""", [days[0], days[-1], OVERALL])
+           FROM qa.failures WHERE NOT resolved AND date BETWEEN ? AND ?
+           GROUP BY ALL ORDER BY check_name""", [days[0], days[-1]])
     checked = rows.select("check_name").unique().height
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(rows.height + len(days)),

@@ -1,0 +1,60 @@
+"""The in-memory row rules (lib/validation.py) that the price asset uses to quarantine rows."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from stock_assets.lib import validation
+from stock_assets.lib.schema import DAILY_OHLCV
+
+D = dt.date(2024, 6, 3)
+
+
+def bars(**overrides) -> pl.DataFrame:
+    base = {"date": [D, D, D], "symbol": ["AAA", "BBB", "CCC"], "open": [10.0, 20.0, 30.0],
+            "high": [11.0, 21.0, 31.0], "low": [9.0, 19.0, 29.0], "close": [10.5, 20.5, 30.5],
+            "adj_close": [10.5, 20.5, 30.5], "volume": [100, 200, 300], "provider": ["t"] * 3,
+            "source_ts": [dt.datetime(2024, 6, 3, 20)] * 3, "ingested_at": [dt.datetime(2024, 6, 4)] * 3,
+            "run_id": ["r"] * 3}
+    base.update(overrides)
+    return pl.DataFrame(base, schema=DAILY_OHLCV)
+
+
+def test_clean_bars_pass_every_rule():
+    frame = bars()
+    for rule in (validation.schema, validation.null_fields, validation.duplicates,
+                 validation.ohlc_consistency, validation.zero_volume):
+        assert rule(frame).passed, rule.__name__
+
+
+@pytest.mark.parametrize("column, values, rule, bad", [
+    ("high", [11.0, 18.0, 31.0], validation.ohlc_consistency, "BBB"),   # high below low
+    ("low", [9.0, 19.0, -1.0], validation.ohlc_consistency, "CCC"),     # non-positive price
+    ("volume", [100, -5, 300], validation.ohlc_consistency, "BBB"),     # negative volume
+    ("close", [None, 20.5, 30.5], validation.null_fields, "AAA"),
+    ("volume", [100, 0, 300], validation.zero_volume, "BBB"),
+])
+def test_each_rule_names_the_offending_row(column, values, rule, bad):
+    outcome = rule(bars(**{column: values}))
+    assert not outcome.passed
+    assert outcome.offending["symbol"].to_list() == [bad]
+
+
+def test_duplicates_and_schema():
+    frame = bars(symbol=["AAA", "AAA", "CCC"])
+    dup = validation.duplicates(frame)
+    assert not dup.passed and dup.numbers == {"duplicate_rows": 2, "duplicate_keys": 1}
+    retyped = bars().with_columns(pl.col("volume").cast(pl.Float64), extra=pl.lit(1))
+    problems = validation.schema(retyped)
+    assert not problems.passed
+    assert set(problems.offending["problem"]) == {"volume: Float64 (expected Int64)", "unexpected column extra"}
+
+
+def test_completeness_share_and_threshold():
+    frame = bars()
+    expected = {D: ["AAA", "BBB", "CCC", "DDD"]}
+    assert not validation.completeness(frame, expected).passed  # 75 %
+    assert validation.completeness(frame, expected, min_share=0.75).passed
+    outcome = validation.completeness(frame, expected)
+    assert outcome.offending.rows() == [(D, "DDD")] and outcome.numbers["worst_share"] == 0.75
