@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -37,7 +38,15 @@ class Workspace:
         if done.returncode != 0 or "RUN_FAILURE" in done.stderr:
             sys.stderr.write(done.stderr[-6000:])
             raise SystemExit(f"benchmark step failed: dagster {' '.join(args)}")
+        self.last_log = done.stderr
         return seconds
+
+    def step_seconds(self) -> dict[str, float]:
+        """Seconds per step of the last run, from Dagster's STEP_SUCCESS events."""
+        out = {}
+        for step, amount, unit in re.findall(r'Finished execution of step "([^"]+)" in ([0-9.]+)(ms|s)', self.last_log):
+            out[step] = float(amount) / (1000 if unit == "ms" else 1)
+        return out
 
     def universe(self, as_of: str) -> float:
         config = self.root / "universe.yaml"

@@ -31,12 +31,13 @@ def main() -> int:
     ws = Workspace(args.tickers)
     try:
         setup = ws.universe(DAYS[0])
-        noop, day = [], []
+        noop, day, steps = [], [], []
         for i in range(args.repeats):
             noop.append(ws.dagster("job", "execute", "-f", "benchmarks/noop_definitions.py", "-j", "noop_job"))
             tags = json.dumps({"dagster/partition": DAYS[i % len(DAYS)]})
             day.append(ws.dagster("job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
                                   "--tags", tags))
+            steps.append(ws.step_seconds())
         import duckdb
         con = duckdb.connect(str(ws.data / "warehouse.duckdb"), read_only=True)
         rows = con.execute("SELECT count(*) FROM prices.daily_ohlcv WHERE date = ?", [DAYS[0]]).fetchone()[0]
@@ -50,6 +51,12 @@ def main() -> int:
     print(f"daily_prices_job: median {statistics.median(day):.2f}s  runs {[round(x, 2) for x in day]}  "
           f"({rows} rows on {DAYS[0]})")
     print(f"ratio: {ratio:.2f}x  (goal <= 1.5x: {'met' if ratio <= 1.5 else 'MISSED'})")
+    median_run = steps[day.index(statistics.median(day))] if len(day) % 2 else steps[-1]
+    in_steps = sum(median_run.values())
+    print(f"where the median run's time went: process start + imports + instance {statistics.median(day) - in_steps:.1f}s, "
+          f"steps {in_steps:.1f}s:")
+    for step, seconds in sorted(median_run.items(), key=lambda kv: -kv[1]):
+        print(f"  {step:<40}{seconds:6.2f}s")
     return 0
 
 

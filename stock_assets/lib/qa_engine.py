@@ -1,9 +1,11 @@
-"""QA over the lake in DuckDB: every check of the catalogue, for a range of partitions.
+"""QA over the lake: every check of the catalogue, for a range of partitions.
 
-Why DuckDB and not Python: the same code checks one day (~9k rows) at night and ten years
-(~22 M rows) in a backfill; DuckDB scans only the columns each check needs, runs the
-per-symbol windows (previous close, rolling volume) in one sorted pass, and spills to disk
-instead of running out of memory. Python only sees the offending rows.
+Why this shape: the same code checks one day (~9k rows) at night and ten years (~22 M rows)
+in a backfill. The row rules (lib/validation.py, the same code as the price asset's
+quarantine) and the history rules run in one ordered pass over the daily files
+(lib/qa_history.py: no sort of 22 M rows, flat memory); the schema comparison reads only
+Parquet footers, and completeness is two small DuckDB queries. Python never loops over rows:
+it loops over days, each a vectorised step.
 
 The history checks read a look-back window of sessions before the range (and as many after
 it, so that re-checking an old partition sees the rows that close a gap).
@@ -65,7 +67,6 @@ class LakeQa:
         self.conn.execute(f"SET memory_limit = '{memory_limit}'")
         self.conn.execute("SET preserve_insertion_order = false")
         self.conn.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'stock_assets_duckdb'}'")
-        self._flags = None
         self._register()
         self.history = HistoryChecks(self.scan_files, self.t, self.start, self.end, self.scan_start,
                                      _split_rows(splits), expected)
@@ -122,38 +123,25 @@ class LakeQa:
         expected = sigs.filter(pl.col("file_name") == reference)["sig"][0]
         return sigs.filter((pl.col("sig") != expected) & (pl.col("file_name") != reference))["file_name"].sort().to_list()
 
-    def _row_flags(self) -> pl.DataFrame:
-        """Rows breaking a row rule (nulls, OHLC order, zero volume): one scan for the three checks."""
-        if self._flags is None:
-            nulls = " || ".join(f"CASE WHEN {c} IS NULL THEN '{c} ' ELSE '' END" for c in REQUIRED_NOT_NULL)
-            ordered = ("coalesce(low <= open AND low <= close AND open <= high AND close <= high AND low > 0 "
-                       "AND open > 0 AND high > 0 AND close > 0 AND volume >= 0, FALSE)")
-            self._flags = self._pl(f"""
-                SELECT date, symbol, open, high, low, close, volume, trim({nulls}) AS nulls,
-                       NOT {ordered} AS inconsistent, coalesce(volume = 0, FALSE) AS zero
-                FROM cur
-                WHERE {' OR '.join(f'{c} IS NULL' for c in REQUIRED_NOT_NULL)} OR NOT {ordered} OR volume = 0
-                ORDER BY date, symbol""")
-        return self._flags
-
     def null_fields(self) -> Outcome:
-        bad = self._row_flags().filter(pl.col("nulls") != "").select(
-            "date", "symbol", value=pl.lit(None, pl.Float64), details=pl.format("null: {}", pl.col("nulls")))
+        bad = self.history.offending_rows("null_fields")
+        nulls = pl.concat_str([pl.when(pl.col(c).is_null()).then(pl.lit(c + " ")) for c in REQUIRED_NOT_NULL],
+                              ignore_nulls=True).str.strip_chars()
+        bad = bad.select("date", "symbol", value=pl.lit(None, pl.Float64), details=pl.format("null: {}", nulls))
         return Outcome(bad.height == 0, bad, {"rows_with_nulls": bad.height})
 
     def ohlc_consistency(self) -> Outcome:
-        bad = self._row_flags().filter(pl.col("inconsistent")).select(
+        cols = ("open", "high", "low", "close", "volume")
+        bad = self.history.offending_rows("ohlc_consistency").select(
             "date", "symbol", value=pl.lit(None, pl.Float64),
-            details=pl.format("open {} high {} low {} close {} volume {}", *[pl.col(c) for c in
-                                                                            ("open", "high", "low", "close", "volume")]),
-            open="open", high="high", low="low", close="close", volume="volume")
+            details=pl.format("open {} high {} low {} close {} volume {}", *[pl.col(c) for c in cols]), *cols)
         return Outcome(bad.height == 0, bad, {"inconsistent_rows": bad.height})
 
     def duplicates(self) -> Outcome:
         return self.history.duplicates()
 
     def zero_volume(self) -> Outcome:
-        bad = self._row_flags().filter(pl.col("zero")).select(
+        bad = self.history.offending_rows("zero_volume").select(
             "date", "symbol", value=pl.lit(0.0), details=pl.format("volume 0, close {}", pl.col("close")))
         return Outcome(bad.height == 0, bad, {"zero_volume_rows": bad.height}, threshold=0.0)
 

@@ -38,14 +38,6 @@ mutation($s: ScheduleSelector!, $t: Float) { scheduleDryRun(selectorData: $s, ti
 } }
 """
 
-START_SCHEDULE = """
-mutation($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) {
-  __typename
-  ... on ScheduleStateResult { scheduleState { status } }
-  ... on PythonError { message }
-} }
-"""
-
 SCHEDULE = """
 query($s: ScheduleSelector!) { scheduleOrError(scheduleSelector: $s) { ... on Schedule {
   executionTimezone scheduleState { status } futureTicks(limit: 3) { results { timestamp } }

@@ -24,10 +24,6 @@ FIRST_HALF = ["2024-03-18", "2024-03-19", "2024-03-20", "2024-03-21", "2024-03-2
 RANGE = FIRST_HALF + ["2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28", "2024-03-29"]  # 03-29: Good Friday
 DAILY = {"path": ["daily_ohlcv"]}
 CHECKS = ("schema", "duplicates", "ohlc_consistency", "completeness")
-# Dagster's default executor takes `execution: in_process` from the run config: one process
-# per run instead of one per step (~5 s of imports each on 2 cores), to stay in the time
-# budget. The graceful-stop run keeps the default multiprocess executor, as users have it.
-IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 
 
 def warehouse(dev) -> Warehouse:
@@ -36,7 +32,7 @@ def warehouse(dev) -> Warehouse:
 
 def launch_backfill(dev, partitions: list[str], run_config: dict | None = None) -> str:
     params = {"partitionNames": partitions, "assetSelection": [DAILY], "title": "e2e backfill",
-              "runConfigData": {**IN_PROCESS, **(run_config or {})}}
+              "runConfigData": run_config or {}}
     data = dev.graphql(q.LAUNCH_BACKFILL, {"p": params})["launchPartitionBackfill"]
     assert data["__typename"] == "LaunchBackfillSuccess", data
     return data["backfillId"]
@@ -83,7 +79,7 @@ def no_duplicates(wh: Warehouse, start: str, end: str) -> tuple[int, int]:
 
 
 def test_universe_over_graphql(dev):
-    dev.succeed(dev.launch_run("universe_job", run_config=IN_PROCESS))
+    dev.succeed(dev.launch_run("universe_job"))
     assert warehouse(dev).count("universe.tickers", "status = 'active'") > 50
 
 
@@ -170,7 +166,7 @@ def test_nightly_schedule_at_chosen_instants_and_its_run(dev):
     [request] = result["runRequests"]
     tags = {t["key"]: t["value"] for t in request["tags"]}
     assert tags["dagster/partition"] == "2024-03-13"
-    dev.succeed(dev.launch_run("daily_prices_job", tags=tags, run_config=IN_PROCESS))
+    dev.succeed(dev.launch_run("daily_prices_job", tags=tags))
     assert warehouse(dev).count("prices.daily_ohlcv", "date = ?", ["2024-03-13"]) > 0
 
     holiday = _dry_run(dev, "nightly_prices_schedule", dt.datetime(2024, 3, 29, 16, 30, tzinfo=calendar.NEW_YORK))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from stock_assets_tests.e2e import queries as q
 from stock_assets_tests.e2e.dagster_dev import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -47,6 +48,16 @@ def page(dev):
             browser.close()
 
 
+def open_page(page, url: str, *texts: str) -> None:
+    """Go to `url`, close the first-visit "Join the Dagster community" dialog, wait for `texts`."""
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    skip = page.get_by_role("button", name="Skip")
+    if skip.count():
+        skip.first.click()
+    open_page_wait(page, *texts)
+
+
 def snapshot(page, name: str) -> str:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"ui_{name}.png"), full_page=True)
@@ -56,26 +67,36 @@ def snapshot(page, name: str) -> str:
 
 
 def test_asset_graph_shows_the_project(page, dev):
-    page.goto(f"{dev.url}/asset-groups")
-    page.get_by_text("daily_ohlcv").first.wait_for()
-    page.get_by_text("intraday_quotes").first.wait_for()
-    text = snapshot(page, "asset_graph")
-    for name in ("ticker_universe", "daily_ohlcv", "corporate_actions", "intraday_quotes"):
-        assert name in text
+    open_page(page, f"{dev.url}/asset-groups", "Global asset lineage", "prices", "universe", "quality")
+    snapshot(page, "global_lineage")
+    open_page(page, f"{dev.url}/assets/daily_ohlcv?view=lineage", "ticker_universe", "daily_ohlcv")
+    text = snapshot(page, "daily_ohlcv_lineage")
+    assert "ticker_universe" in text and "daily_ohlcv" in text
 
 
 def test_partitions_page_shows_materialised_partitions(page, dev):
-    page.goto(f"{dev.url}/assets/daily_ohlcv?view=partitions")
-    page.get_by_text("Materialized", exact=False).first.wait_for()
-    page.get_by_text("2024-03-29").first.wait_for()
+    stats = dev.graphql(q.PARTITION_STATUS, {"key": {"path": ["daily_ohlcv"]}})["assetNodeOrError"]["partitionStats"]
+    done = stats["numMaterialized"]
+    assert done >= 11  # the e2e backfills (10 partitions) and the scheduled night
+    open_page(page, f"{dev.url}/assets/daily_ohlcv?view=partitions", f"Materialized ({done})")
+    page.get_by_text("Missing (", exact=False).first.click()  # hide the missing ones, as a person would
+    open_page_wait(page, "2024-03-18", "2024-03-29")
+    page.get_by_text("2024-03-18", exact=True).first.click()
+    open_page_wait(page, "Latest materialization", "symbols_requested")
     text = snapshot(page, "daily_ohlcv_partitions")
-    assert "2024-03-18" in text and "2024-03-29" in text
+    assert f"Materialized ({done})" in text and "2024-03-29" in text
 
 
 def test_checks_page_shows_check_results(page, dev):
-    page.goto(f"{dev.url}/assets/daily_ohlcv?view=checks")
-    page.get_by_text("completeness").first.wait_for()
-    page.get_by_text("Passed", exact=False).first.wait_for()
+    open_page(page, f"{dev.url}/assets/daily_ohlcv?view=checks", "completeness", "duplicates")
+    page.get_by_text("completeness", exact=True).first.click()
+    page.get_by_text("Execution history", exact=True).first.click()
+    open_page_wait(page, "Succeeded")
     text = snapshot(page, "daily_ohlcv_checks")
     for name in ("schema", "duplicates", "ohlc_consistency", "completeness"):
         assert name in text
+
+
+def open_page_wait(page, *texts: str) -> None:
+    for text in texts:
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=text)

@@ -99,7 +99,7 @@ class FakeYahoo:
         self.queries: dict[str, list[dict]] = defaultdict(list)  # symbol -> the chart queries it got
         self.statuses: dict[int, int] = defaultdict(int)
         self.other_requests = 0
-        self._tokens = 0.0
+        self._tokens: float | None = None
         self._stamp = time.monotonic()
         handler = self._handler()
         ThreadingHTTPServer.request_queue_size = 256  # many parallel connects: no SYN drops
@@ -129,6 +129,8 @@ class FakeYahoo:
             return True
         with self.lock:
             now = time.monotonic()
+            if self._tokens is None:  # a server's bucket starts full: one second's worth
+                self._tokens, self._stamp = limit, now
             self._tokens = min(limit, self._tokens + (now - self._stamp) * limit)
             self._stamp = now
             if self._tokens >= 1.0:

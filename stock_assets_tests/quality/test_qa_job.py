@@ -137,3 +137,13 @@ def test_blocking_check_stops_qa_summary_then_a_passing_run_resolves(loaded, ins
     assert fixed.success
     assert warehouse.query("SELECT resolved FROM qa.failures WHERE check_name = 'ohlc_consistency'").rows() == [(True,)]
     assert warehouse.count("qa.summary", "check_name = 'overall' AND date = ?", [day]) == summary_rows
+
+
+def test_a_holiday_partition_passes_as_market_closed(loaded, instance, warehouse):
+    _, job, _ = loaded
+    result = job.execute_in_process(instance=instance, partition_key="2024-06-19")  # Juneteenth
+    assert result.success
+    ev = _evaluations(result)
+    assert ev["completeness"].passed and ev["price_jump"].passed and ev["great_expectations"].passed
+    assert ev["completeness"].metadata["market_closed"].value == ["2024-06-19"]
+    assert warehouse.count("qa.summary", "date = ? AND passed", [dt.date(2024, 6, 19)]) == 14  # 13 + overall

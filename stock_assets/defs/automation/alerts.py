@@ -53,17 +53,21 @@ def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, alerts: 
         count = entry.asset_materialization.metadata.get("dagster/row_count") if entry.asset_materialization else None
         rows += int(count.value) if count is not None else 0
     return Alert(
-        key=f"run:{run.job_name}", title=f"Run failed: {_run_name(run)}", details=what[:600],
+        key=f"run:{run.job_name}", title=f"Run failed: {_run_name(instance, run)}", details=what[:600],
         partition=_partition(run.tags), rows=rows, run_id=run.run_id, url=alerts.run_url(run.run_id),
         kind="run_failure",
     )
 
 
-def _run_name(run: dg.DagsterRun) -> str:
-    """The job's name, or for an ad-hoc materialisation (`__ASSET_JOB`) the assets it selected."""
+def _run_name(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
+    """The job's name, or for an ad-hoc materialisation (`__ASSET_JOB`) the assets it planned."""
     if not run.job_name.startswith("__"):
         return run.job_name
-    keys = sorted(key.to_user_string() for key in (run.asset_selection or []))
+    keys = {key.to_user_string() for key in (run.asset_selection or [])}
+    if not keys:
+        planned = instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
+        keys = {e.dagster_event.asset_key.to_user_string() for e in planned if e.dagster_event and e.dagster_event.asset_key}
+    keys = sorted(keys)
     return f"materialisation of {', '.join(keys[:5]) or 'assets'}" + (" ..." if len(keys) > 5 else "")
 
 

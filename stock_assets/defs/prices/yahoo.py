@@ -39,7 +39,7 @@ class YahooPriceSource(PriceSource):
     threads_per_batch: int = Field(default=4, description="yfinance threads inside one batch.")
     requests_per_second: float = Field(default=40.0, description="Ceiling of the adaptive rate limiter.")
     min_requests_per_second: float = Field(default=0.5, description="Floor the limiter backs off to.")
-    rate_recovery_quiet_s: float = Field(default=30.0, description="Seconds without a 429 before the rate grows back.")
+    rate_recovery_quiet_s: float = Field(default=20.0, description="Seconds without a 429 before the rate grows back.")
     retry_schedule_s: list[float] = Field(default=[10.0, 30.0, 120.0, 600.0],
                                           description="Waits before each retry pass (jittered).")
     retry_jitter: float = Field(default=0.2, description="Share of each wait drawn at random.")
@@ -83,7 +83,7 @@ class YahooPriceSource(PriceSource):
             return FetchResult.empty()
         self._prepare_cache(symbols)
         limiter = AdaptiveTokenBucket(rate=self.requests_per_second, min_rate=self.min_requests_per_second,
-                                      quiet=self.rate_recovery_quiet_s)
+                                      quiet=self.rate_recovery_quiet_s, recover_step=0.2)
         breaker = CircuitBreaker(threshold=self.breaker_threshold, cooldown=self.breaker_cooldown_s)
         stop = threading.Event()
 

@@ -19,6 +19,7 @@ from stock_assets.lib.qa_catalog import CHECKS, ERROR, INFO, WARN
 from stock_assets.storage.resource import WarehouseResource
 
 OVERALL = "overall"
+MAX_LOGGED_DAYS = 20  # a ten-year backfill logs the first failing days, not 2,500 lines
 _RANK = {ERROR: 3, WARN: 2, INFO: 1}
 
 
@@ -62,9 +63,8 @@ def qa_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     }, schema=qa_records.SUMMARY)
     wh.replace_rows("qa.summary", overall, "check_name = ? AND date BETWEEN ? AND ?", [OVERALL, days[0], days[-1]])
     severity = rank_to_severity.get(max((v[1] for v in by_day.values()), default=0), INFO)
-    for day in days:
-        if day in by_day:
-            context.log.info(f"{day}: {_verdict(day, by_day, rows)}")
+    for day in [d for d in days if d in by_day][:MAX_LOGGED_DAYS]:
+        context.log.info(f"{day}: {_verdict(day, by_day, rows)}")
     open_failures = wh.query(
         """SELECT check_name, severity, count(*) AS open_failures, min(first_seen) AS oldest
            FROM qa.failures WHERE NOT resolved AND date BETWEEN ? AND ?
