@@ -44,8 +44,9 @@ class Workspace:
     def step_seconds(self) -> dict[str, float]:
         """Seconds per step of the last run, from Dagster's STEP_SUCCESS events."""
         out = {}
-        for step, amount, unit in re.findall(r'Finished execution of step "([^"]+)" in ([0-9.]+)(ms|s)', self.last_log):
-            out[step] = float(amount) / (1000 if unit == "ms" else 1)
+        pattern = r'Finished execution of step "([^"]+)" in (?:(\d+)m)?([0-9.]+)(ms|s)\.'
+        for step, minutes, amount, unit in re.findall(pattern, self.last_log):
+            out[step] = int(minutes or 0) * 60 + float(amount) / (1000 if unit == "ms" else 1)
         return out
 
     def universe(self, as_of: str) -> float:

@@ -23,7 +23,7 @@ from stock_assets.lib.qa_catalog import Thresholds
 
 ROW_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
 BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time
-_STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected")
+_STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected", "vol_sum", "vol_sq")
 
 
 def concat_parts(parts: list[tuple], names: list[str]) -> pl.DataFrame:
@@ -71,7 +71,7 @@ class DailyPass:
             if day <= self.end:
                 end_session = (day, i)
             in_range = self.start <= day <= self.end
-            last_idx, last_close, vol_buf, vol_n, is_expected = (self._state[k] for k in _STATE)
+            last_idx, last_close, vol_buf, vol_n, is_expected, vol_sum, vol_sq = (self._state[k] for k in _STATE)
             if in_range:
                 present.append((day, int(is_expected[c].sum()) if self.expected is not None else len(c)))
             prev_i, prev_close = last_idx[c], last_close[c]
@@ -102,15 +102,21 @@ class DailyPass:
                                   factor[bad]))
                 full = vol_n[c] >= w
                 if full.any():
-                    window = vol_buf[c[full]]
-                    mean, std = window.mean(axis=1), window.std(axis=1, ddof=1)
+                    # Running sums of the last w volumes (ring buffer): O(1) per row, not O(w).
+                    s1, s2 = vol_sum[c[full]], vol_sq[c[full]]
+                    mean = s1 / w
+                    std = np.sqrt(np.maximum(s2 - s1 * s1 / w, 0.0) / (w - 1))
                     with np.errstate(divide="ignore", invalid="ignore"):
-                        z = np.where(std > 0, (vol[full] - mean) / std, 0.0)
+                        z = np.where(std > mean * 1e-9, (vol[full] - mean) / std, 0.0)
                     spike = z > t.volume_z
                     if spike.any():
                         spikes.append((np.full(int(spike.sum()), i), c[full][spike], z[spike],
                                        vol[full][spike], mean[spike]))
-            vol_buf[c, vol_n[c] % w] = vol
+            slot = vol_n[c] % w
+            leaving = np.where(vol_n[c] >= w, vol_buf[c, slot], 0.0)
+            vol_sum[c] += vol - leaving
+            vol_sq[c] += vol * vol - leaving * leaving
+            vol_buf[c, slot] = vol
             vol_n[c] += 1
             last_idx[c], last_close[c] = i, close
         if self.lag_state is None:
@@ -128,21 +134,28 @@ class DailyPass:
         for at in range(0, len(items), BATCH):
             part = items[at:at + BATCH]
             frame = pl.read_parquet([p for _, p in part], columns=ROW_COLUMNS)
-            self._row_rules(frame.filter(pl.col("date").is_between(self.start, self.end)
-                                         | pl.col("date").is_null()))
-            frame = frame.filter(pl.col("symbol").is_not_null() & pl.col("date").is_not_null())
-            twice = frame.filter(pl.struct("date", "symbol").is_duplicated()
-                                 & pl.col("date").is_between(self.start, self.end))
-            if twice.height:
-                dups.append(twice.group_by("date", "symbol").len())
-                frame = frame.unique(["date", "symbol"], keep="first", maintain_order=True)
+            self._row_rules(validation.suspect(frame).filter(pl.col("date").is_between(self.start, self.end)
+                                                             | pl.col("date").is_null()))
+            if frame["symbol"].null_count() or frame["date"].null_count():
+                frame = frame.filter(pl.col("symbol").is_not_null() & pl.col("date").is_not_null())
             codes = self._code(frame["symbol"])
             close = frame["close"].cast(pl.Float64).to_numpy()
-            vol = frame["volume"].cast(pl.Float64).to_numpy()
+            vol = frame["volume"].cast(pl.Float64).fill_null(0.0).to_numpy()
             dates = frame["date"].to_physical().to_numpy()
-            for day, _ in part:
-                lo, hi = np.searchsorted(dates, _epoch(day), "left"), np.searchsorted(dates, _epoch(day), "right")
-                yield day, codes[lo:hi], close[lo:hi], vol[lo:hi]
+            epochs = np.array([_epoch(day) for day, _ in part])
+            los, his = np.searchsorted(dates, epochs, "left"), np.searchsorted(dates, epochs, "right")
+            for (day, _), lo, hi in zip(part, los, his):
+                c, cl, v = codes[lo:hi], close[lo:hi], vol[lo:hi]
+                counts = np.bincount(c) if c.size else c
+                if c.size and counts.max() > 1:  # a (date, symbol) twice: record, keep the first
+                    if self.start <= day <= self.end:
+                        twice = np.nonzero(counts > 1)[0]
+                        dups.append(pl.DataFrame({"date": [day] * len(twice),
+                                                  "symbol": [self.names[k] for k in twice],
+                                                  "len": counts[twice].astype(np.int64)}))
+                    first = np.sort(np.unique(c, return_index=True)[1])
+                    c, cl, v = c[first], cl[first], v[first]
+                yield day, c, cl, v
 
     def _row_rules(self, frame: pl.DataFrame) -> None:
         """The row rules of lib/validation.py on the batch's rows inside the range (same code
@@ -183,7 +196,7 @@ class DailyPass:
         w = int(self.t.volume_window)
         fresh = {"last_idx": np.full(cap, -1, dtype=np.int64), "last_close": np.full(cap, np.nan),
                  "vol_buf": np.zeros((cap, w)), "vol_n": np.zeros(cap, dtype=np.int64),
-                 "is_expected": np.zeros(cap, dtype=bool)}
+                 "is_expected": np.zeros(cap, dtype=bool), "vol_sum": np.zeros(cap), "vol_sq": np.zeros(cap)}
         for key, arr in self._state.items():
             fresh[key][:len(arr)] = arr
         self._state = fresh

@@ -19,7 +19,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from stock_assets.lib.adjust import ADJUSTED_VIEW_SQL
 from stock_assets.lib.schema import DAILY_OHLCV
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
@@ -128,6 +127,8 @@ class Warehouse:
             "WHERE table_schema = 'prices' AND table_name = 'corporate_actions'"
         ).fetchone()[0]
         if has_actions:
+            from stock_assets.lib.adjust import ADJUSTED_VIEW_SQL
+
             conn.execute(ADJUSTED_VIEW_SQL)
 
     # -- reads and writes ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from stock_assets.defs.prices.assets import daily_prices
 from stock_assets.defs.prices.yahoo import YahooPriceSource
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage import dead_letter
-from stock_assets_tests.conftest import materialize_prices, price_assets
+from stock_assets_tests.conftest import materialize_prices
 from stock_assets_tests.prices.conftest import make_source
 from stock_assets_tests.prices.fake_yahoo import chart_body, synthetic_bars
 
@@ -114,8 +114,7 @@ def test_run_config_re_enables_dead_letters(yahoo_resources, instance, fake_yaho
         "symbol": ["ZZDEAD"], "since": [dt.datetime(2024, 1, 1)], "failed_nights": [3],
         "last_code": ["YFHTTP4XX"], "last_message": ["HTTP 404"]}))
     # a holiday partition (Juneteenth): the release happens, no fetch is needed to show it
-    result = dg.materialize(price_assets(), selection=["daily_ohlcv", "corporate_actions"],
-                            partition_key="2024-06-19", resources=yahoo_resources, instance=instance,
+    result = dg.materialize([daily_prices], partition_key="2024-06-19", resources=yahoo_resources, instance=instance,
                             run_config={"ops": {"daily_prices": {"config": {"release_all_dead_letters": True}}}})
     assert result.success and dead_letter.dead_symbols(wh) == []
 

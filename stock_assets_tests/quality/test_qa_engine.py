@@ -41,7 +41,7 @@ def test_price_jump_flags_unknown_splits_and_not_known_ones(market):
         assert explained.passed and explained.numbers["explained_by_splits"] == 2
 
 
-def test_price_jump_catches_a_bad_print_even_on_a_split_day(market, tmp_path):
+def test_price_jump_and_iqr_catch_a_bad_print(market, tmp_path):
     lake, actions = market
     day = D(2024, 6, 12)
     frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)

@@ -85,6 +85,7 @@ def test_range_run_records_every_check_and_the_qa_tables(loaded, warehouse):
     assert "offending_rows" in ev["zero_volume"].metadata
     assert "qa_summary" in {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert ev["column_schema_change"].passed  # dagster/column_schema is emitted by daily_prices
+    assert ev["fetch_errors"].passed and ev["fetch_errors"].metadata["reports"].value >= 1  # ops.fetch_reports
     assert warehouse.count("qa.summary", "check_name = 'overall'") == 25  # weekdays of the range
     zero = warehouse.query("SELECT date, symbol FROM qa.failures WHERE check_name = 'zero_volume' AND NOT resolved "
                            "AND symbol = ? ORDER BY date", [symbol(4)])
@@ -99,6 +100,8 @@ def test_range_run_records_every_check_and_the_qa_tables(loaded, warehouse):
 def test_rerun_of_a_day_replaces_its_rows(loaded, instance, warehouse):
     _, job, _ = loaded
     before_failures = warehouse.count("qa.failures")
+    first_seen_sql = "SELECT first_seen FROM qa.failures WHERE check_name = 'zero_volume' AND date = ? AND symbol = ?"
+    first_seen = warehouse.scalar(first_seen_sql, [dt.date(2024, 6, 20), symbol(4)])
     for _ in range(2):
         result = job.execute_in_process(instance=instance, partition_key=DAY)
         assert result.success
@@ -106,6 +109,7 @@ def test_rerun_of_a_day_replaces_its_rows(loaded, instance, warehouse):
         assert not ev["zero_volume"].passed  # symbol 4, 2024-06-20
         assert warehouse.count("qa.summary", "date = ?", [dt.date(2024, 6, 20)]) == 14  # 13 checks + overall
     assert warehouse.count("qa.failures") == before_failures
+    assert warehouse.scalar(first_seen_sql, [dt.date(2024, 6, 20), symbol(4)]) == first_seen  # kept, not reset
     run_ids = warehouse.query("SELECT DISTINCT run_id FROM qa.summary WHERE date = ?", [dt.date(2024, 6, 20)])
     assert run_ids.height == 1 and run_ids["run_id"][0] == result.run_id
 
@@ -147,3 +151,14 @@ def test_a_holiday_partition_passes_as_market_closed(loaded, instance, warehouse
     assert ev["completeness"].passed and ev["price_jump"].passed and ev["great_expectations"].passed
     assert ev["completeness"].metadata["market_closed"].value == ["2024-06-19"]
     assert warehouse.count("qa.summary", "date = ? AND passed", [dt.date(2024, 6, 19)]) == 14  # 13 + overall
+
+
+def test_daily_ohlcv_has_a_cron_freshness_policy_and_checks_take_thresholds_as_config():
+    from stock_assets.defs.quality.config import QaConfig
+    from stock_assets.lib.qa_catalog import Thresholds
+
+    spec = prices.assets.daily_prices.specs_by_key[dg.AssetKey("daily_ohlcv")]
+    assert spec.freshness_policy.deadline_cron == "0 20 * * 1-5"
+    assert spec.freshness_policy.timezone == "America/New_York"
+    assert QaConfig().thresholds() == Thresholds()
+    assert QaConfig(min_completeness=0.9, max_move=1.0).thresholds().max_move == 1.0

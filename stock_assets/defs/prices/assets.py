@@ -137,6 +137,7 @@ def daily_prices(context: dg.AssetExecutionContext, config: DailyPricesConfig, s
     if "daily_ohlcv" in context.op_execution_context.selected_output_names:
         meta = _bars_metadata(stamped, days, sessions, symbols, failures)
         meta.update(_report_metadata(report, refetched, newly_dead, fresh.height))
+        meta["dead_letter_skipped"] = dg.MetadataValue.int(wh.count("ops.dead_letter"))
         yield dg.Output(stamped, output_name="daily_ohlcv", metadata=meta)
     if "corporate_actions" in context.op_execution_context.selected_output_names:
         actions = _window_actions(wh, result, days, now, run_id)

@@ -71,7 +71,12 @@ class YahooPriceSource(PriceSource):
 
         path = self.cache_dir or os.path.join(tempfile.gettempdir(), "stock_assets_yfinance")
         os.makedirs(path, exist_ok=True)
-        yf.set_tz_cache_location(path)
+        try:
+            current = yf.cache._TzDBManager.get_location()
+        except Exception:  # noqa: BLE001 - internals moved: just set it
+            current = None
+        if current != path:  # setting it closes yfinance's open cache db: only when it changes
+            yf.set_tz_cache_location(path)
         if self.assume_timezone:
             _seed_timezones(symbols, self.assume_timezone)
 

@@ -140,7 +140,10 @@ class YahooSession(curl_requests.Session):
             raise
         latency = (time.monotonic() - started) * 1000
         status = response.status_code
-        self._observe(symbol, Observation(status=status, message=f"HTTP {status}", tz_probe=probe), latency)
+        message = f"HTTP {status}"
+        if status >= 400:  # Yahoo's own words, e.g. "No data found, symbol may be delisted"
+            message += f": {_snippet(response)}"
+        self._observe(symbol, Observation(status=status, message=message, tz_probe=probe), latency)
         if status == 429:
             if self.limiter.throttled():
                 self.on_event("throttled", self.limiter.state().describe())
@@ -153,3 +156,10 @@ class YahooSession(curl_requests.Session):
             if was != "closed":
                 self.on_event("breaker_closed", symbol)
         return response
+
+
+def _snippet(response) -> str:
+    try:
+        return " ".join(response.text.split())[:200]
+    except Exception:  # noqa: BLE001 - undecodable body: the status says enough
+        return ""
