@@ -39,6 +39,7 @@ class Settings:
     telegram_token: str | None = None
     telegram_chat_id: str | None = None
     alert_webhook_url: str | None = None
+    ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -77,6 +78,7 @@ class Settings:
             telegram_token=env.get("STOCK_ASSETS_TELEGRAM_TOKEN") or None,
             telegram_chat_id=env.get("STOCK_ASSETS_TELEGRAM_CHAT_ID") or None,
             alert_webhook_url=env.get("STOCK_ASSETS_ALERT_WEBHOOK_URL") or None,
+            ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
         )
 
     @property

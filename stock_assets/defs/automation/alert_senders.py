@@ -129,8 +129,7 @@ def alert_sender(settings) -> AlertSender:
     The Telegram token is handed over as `dg.EnvVar` when it came from the environment, so the
     UI shows the variable's name, never the secret.
     """
-    # `ui_base_url` is read when settings.py has it (proposed: STOCK_ASSETS_UI_BASE_URL).
-    ui = getattr(settings, "ui_base_url", None) or DEFAULT_UI_BASE_URL
+    ui = settings.ui_base_url or DEFAULT_UI_BASE_URL
     if not (settings.telegram_token or settings.telegram_chat_id or settings.alert_webhook_url):
         return LoggingAlertSender(ui_base_url=ui)
     token = settings.telegram_token
