@@ -57,6 +57,10 @@ class ParquetLake:
                 raise LakeError(
                     f"{wrong.height} rows dated outside partition {day} would be written to it"
                 )
+        return self._replace_file(table, day, frame)
+
+    def _replace_file(self, table: str, day: dt.date, frame: pl.DataFrame) -> Path:
+        """Write `frame` (already conformed and checked) as the day's file: temp, then rename."""
         target = self.partition_path(table, day)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.parent / f".{FILE_NAME}.{uuid.uuid4().hex}.tmp"
@@ -85,9 +89,10 @@ class ParquetLake:
             )
         by_day = {key[0]: part for key, part in frame.partition_by("date", as_dict=True).items()} if frame.height else {}
         counts = {}
-        for day in days:
-            part = by_day.get(day, frame.clear())
-            self.write_partition(table, day, part, schema)
+        empty = frame.clear()
+        for day in days:  # conformed and range-checked above: no per-day re-validation
+            part = by_day.get(day, empty)
+            self._replace_file(table, day, part)
             counts[day] = part.height
         return counts
 

@@ -103,7 +103,7 @@ def pg_cli_env(cli_env, dagster_home, postgres) -> dict:
 
 
 def test_code_location_runs_on_postgres_instance_storage(pg_cli_env, data_dir, monkeypatch):
-    """The universe in process, then `dagster job execute` of one night, both on PostgreSQL."""
+    """The universe in process, then `dagster asset materialize` of one night, both on PostgreSQL."""
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
 
@@ -121,13 +121,13 @@ def test_code_location_runs_on_postgres_instance_storage(pg_cli_env, data_dir, m
         resources = build_resources(Settings.from_env(pg_cli_env))
         assert dg.materialize([ticker_universe], resources=resources, instance=instance).success
 
-    done = run_cli(["job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
-                    "--tags", '{"dagster/partition": "2024-03-13"}'], pg_cli_env, timeout=240)
+    done = run_cli(["asset", "materialize", "-m", "stock_assets.definitions", "--select", "daily_ohlcv",
+                    "--partition", "2024-03-13"], pg_cli_env, timeout=240)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     with dg.DagsterInstance.from_ref(ref) as instance:
         runs = instance.get_runs()
-        assert {r.job_name for r in runs} == {"__ASSET_JOB", "daily_prices_job"}
+        assert len(runs) == 2
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
         record = instance.get_latest_materialization_event(dg.AssetKey("daily_ohlcv"))
         assert record is not None and record.dagster_event.partition == "2024-03-13"
