@@ -164,3 +164,15 @@ def universe_ready(offline_resources: dict, instance) -> dict:
 def files_under(root: Path) -> set[Path]:
     """Every file below `root` (to prove that a run wrote nothing outside its data dir)."""
     return {p for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(autouse=True)
+def _forget_leaked_defs_state_storage():
+    """A DagsterInstance that is never disposed leaves its defs-state storage in a context
+    variable; a later `Definitions` load in the same process then dereferences a dead weakref
+    ("Attempted to resolve undefined DagsterInstance weakref"). Start every test clean.
+    """
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
+    yield
