@@ -8,12 +8,16 @@ answers; the dashboard assets read frames from the warehouse and hand them to th
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import polars as pl
 
 from stock_assets.lib import calendar
+from stock_assets.lib.qa_catalog import Thresholds
 
-DEFAULT_JUMP_THRESHOLD = 0.25  # |close / previous close - 1| above this is a jump
+# The QA price_jump rule, so every jump shown here is the one qa.failures holds: a move whose
+# size |ln(close / previous close)| exceeds ln(1 + threshold), in either direction.
+DEFAULT_JUMP_THRESHOLD = Thresholds().max_move
 DEFAULT_MAX_BEHIND = 2  # sessions a symbol may lag before it counts as lagging
 DEFAULT_WINDOW_DAYS = 30
 NO_BAR_BEHIND = 999  # sessions_behind for an active symbol with no bar in the lookback
@@ -65,6 +69,9 @@ def price_jumps(bars: pl.DataFrame, splits: pl.DataFrame, since: dt.date,
                 threshold: float = DEFAULT_JUMP_THRESHOLD) -> pl.DataFrame:
     """Close-to-close moves beyond `threshold` on or after `since`, each explained by a split or not.
 
+    Measured as QA's price_jump measures them (symmetric in log terms: x4 and /4 are the same
+    size), so a 4:1 split's -75 % counts as much as a 1:10 reverse split's +900 %.
+
     `bars` has (symbol, date, close) and should include each symbol's bar before `since`;
     `splits` has (symbol, ex_date, value) with value = new shares per old share. A move is
     explained when a split has that ex-date and the split-adjusted move is within the threshold.
@@ -79,7 +86,7 @@ def price_jumps(bars: pl.DataFrame, splits: pl.DataFrame, since: dt.date,
         .with_columns(prev_close=pl.col("close").shift(1).over("symbol"))
         .filter(pl.col("prev_close").is_not_null() & (pl.col("prev_close") > 0) & (pl.col("date") >= since))
         .with_columns(move=pl.col("close") / pl.col("prev_close") - 1)
-        .filter(pl.col("move").abs() > threshold)
+        .filter(pl.col("move").log1p().abs() > math.log1p(threshold))
     )
     ratios = (
         splits.select("symbol", pl.col("ex_date").alias("date"), pl.col("value").alias("split_ratio"))
@@ -93,7 +100,7 @@ def price_jumps(bars: pl.DataFrame, splits: pl.DataFrame, since: dt.date,
         move_pct=(pl.col("move") * 100).round(2),
         split_ratio=pl.col("split_ratio"),
         adjusted_move_pct=(pl.col("adjusted") * 100).round(2),
-        explained=pl.col("adjusted").abs().le(threshold).fill_null(False),
+        explained=pl.col("adjusted").log1p().abs().le(math.log1p(threshold)).fill_null(False),
     ).cast(schema).sort("date", "symbol")
 
 

@@ -5,7 +5,7 @@ As of 2024-06-14 (window 2024-05-15..2024-06-14):
   in the window                                        -> active 7, new 2, delisted 3
 - LAGG's last bar is 2024-06-07 (5 sessions behind)    -> lagging 1
 - HOLE has no bar on 2024-06-04 and 2024-06-05         -> missing dates 2
-- JMPA +40 % on 2024-06-05, JMPB -30 % on 2024-06-12 (no split); SPLT halves on 2024-06-10
+- JMPA +100 % on 2024-06-05, JMPB -60 % on 2024-06-12 (no split); SPLT halves on 2024-06-10
   with a 2:1 split                                     -> unexplained jumps 2 (3 jumps in all)
 - ZERO has volume 0 on three sessions                  -> zero-volume offender
 - 4 fetch errors recorded for 2024-06-14 (2 YF429, 1 YFEMPTY, 1 YFTZ), 1 for 2024-06-13
@@ -68,9 +68,9 @@ def bars() -> pl.DataFrame:
                 continue
             close = 100.0
             if symbol == "JMPA" and day >= dt.date(2024, 6, 5):
-                close = 140.0
+                close = 200.0
             if symbol == "JMPB" and day >= dt.date(2024, 6, 12):
-                close = 70.0
+                close = 40.0
             if symbol == "SPLT" and day >= dt.date(2024, 6, 10):
                 close = 50.0
             volume = 0 if symbol == ZERO and day in (dt.date(2024, 6, 3), dt.date(2024, 6, 4), dt.date(2024, 6, 5)) else 1000
@@ -105,8 +105,8 @@ def write(data_dir: Path) -> Warehouse:
         "latency_p95_ms": [400.0, 900.0], "failures_by_code": "{}", "seconds": 1.0,
         "recorded_at": dt.datetime(2024, 6, 15)}), "TRUE")
     wh.replace_rows("qa.failures", pl.DataFrame({
-        "check_name": ["price_jumps"], "severity": ["WARN"], "date": [dt.date(2024, 6, 5)], "symbol": ["JMPA"],
-        "value": [0.4], "threshold": [0.25], "details": ["+40 % <unexplained>"], "run_id": ["known"],
+        "check_name": ["price_jump"], "severity": ["ERROR"], "date": [dt.date(2024, 6, 5)], "symbol": ["JMPA"],
+        "value": [1.0], "threshold": [0.75], "details": ["+100 % <unexplained>"], "run_id": ["known"],
         "first_seen": [dt.datetime(2024, 6, 6)], "resolved": [False], "resolved_at": [None]},
         schema_overrides={"resolved_at": pl.Datetime("us")}), "TRUE")
     return wh

@@ -80,7 +80,7 @@ def test_page_in_headless_chromium(built):
     assert all(href.removeprefix("#") in panels for _, _, _, href in cards)  # each card links to its panel
     assert panels == PANEL_IDS
     assert first_symbol == "LAGG"  # flagged symbols come first
-    assert picked == "JMPA" and len(line.split()) > 20 and "price_jumps" in failures[0]
+    assert picked == "JMPA" and len(line.split()) > 20 and "price_jump" in failures[0]
     assert not [c for c in console if c[0] in ("error", "pageerror")], console
     assert requests and all(url.startswith("file://") for url in requests), requests
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000

@@ -85,7 +85,7 @@ def test_snapshot_details_behind_the_numbers(known):
     assert snap.lagging.select("symbol", "sessions_behind").rows() == [("LAGG", 5)]
     assert snap.missing.rows() == [("HOLE", dt.date(2024, 6, 4)), ("HOLE", dt.date(2024, 6, 5))]
     jumps = {r[0]: r for r in snap.jumps.select("symbol", "move_pct", "explained").rows()}
-    assert jumps == {"JMPA": ("JMPA", 40.0, False), "SPLT": ("SPLT", -50.0, True), "JMPB": ("JMPB", -30.0, False)}
+    assert jumps == {"JMPA": ("JMPA", 100.0, False), "SPLT": ("SPLT", -50.0, True), "JMPB": ("JMPB", -60.0, False)}
     assert snap.zero_volume.select("symbol", "zero_days").rows() == [("ZERO", 3)]
     assert dict(snap.errors_by_code.iter_rows()) == {"YF429": 2, "YFEMPTY": 1, "YFTZ": 1}
     assert snap.qa_open["symbol"].to_list() == ["JMPA"]
