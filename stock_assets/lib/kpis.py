@@ -67,8 +67,8 @@ KPIS: tuple[Kpi, ...] = (
         "Rows in ops.fetch_errors for the as-of session (one per symbol that could not be fetched).",
         "fetch", Threshold(yellow_at=1, red_at=25)),
     Kpi("unexplained_jumps", "Unexplained price jumps",
-        "Close-to-close moves larger than the jump threshold (25 %) in the last 30 days that no split "
-        "on that day explains.",
+        "Close-to-close moves larger than the QA price_jump threshold (75 %, measured in log terms) "
+        "in the last 30 days that no split on that day explains.",
         "quality", Threshold(yellow_at=1, red_at=5)),
 )
 KPI_KEYS = tuple(k.key for k in KPIS)
