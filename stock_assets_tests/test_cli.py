@@ -131,6 +131,27 @@ def test_asset_materialize_partition_range_is_one_run(workspace):
     assert (workspace["data"] / "lake" / "daily_ohlcv" / "date=2024-07-04" / "data.parquet").exists()
 
 
+def test_daily_ohlcv_alone_over_a_split_passes_price_jump(workspace):
+    """`--select daily_ohlcv` without corporate_actions over the 4:1 split of 2024-06-10: the
+    as-traded drop is explained by the split the fetch saw (ops.fetched_actions), so the
+    blocking price_jump check passes and the bars land; corporate_actions keeps its lineage."""
+    done = run_cli(["asset", "materialize", "-m", "stock_assets.definitions", "--select", "daily_ohlcv",
+                    "--partition-range", "2024-06-03...2024-06-14"], workspace["env"])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "RUN_FAILURE" not in done.stderr
+    wh = Warehouse(workspace["data"] / "warehouse.duckdb")
+    seen = wh.query("SELECT symbol, value FROM ops.fetched_actions WHERE kind = 'split' AND ex_date = ?",
+                    [dt.date(2024, 6, 10)])
+    assert seen["value"].to_list() == [4.0]
+    assert wh.count("prices.corporate_actions", "ex_date = ?", [dt.date(2024, 6, 10)]) == 0
+    assert wh.count("qa.failures", "check_name = 'price_jump' AND date = ? AND NOT resolved",
+                    [dt.date(2024, 6, 10)]) == 0
+    rows, distinct = wh.query("SELECT count(*) AS n, count(DISTINCT (date, symbol)) AS d "
+                              "FROM prices.daily_ohlcv WHERE date BETWEEN ? AND ?",
+                              [dt.date(2024, 6, 3), dt.date(2024, 6, 14)]).row(0)
+    assert rows == distinct > 0
+
+
 def test_unknown_source_name_is_a_clear_error_and_writes_nothing(tmp_path):
     data, home = tmp_path / "data", tmp_path / "home"
     data.mkdir()

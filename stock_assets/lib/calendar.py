@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import exchange_calendars as xcals
-import pandas as pd
+if TYPE_CHECKING:
+    import exchange_calendars as xcals
 
 EXCHANGE = "XNYS"
 NEW_YORK = ZoneInfo("America/New_York")
@@ -20,7 +21,18 @@ FIRST_SESSION = dt.date(2000, 1, 3)
 
 @lru_cache(maxsize=1)
 def _calendar() -> xcals.ExchangeCalendar:
+    # Imported on first use, not with the module: exchange_calendars brings pandas (~1 s of
+    # start-up), and sensors, the webserver and most CLI calls never ask the calendar.
+    import exchange_calendars as xcals
+
     return xcals.get_calendar(EXCHANGE, start=FIRST_SESSION.isoformat())
+
+
+def _ts(day: dt.date):
+    """`day` as the pandas Timestamp exchange_calendars expects (pandas is loaded by then)."""
+    import pandas as pd
+
+    return pd.Timestamp(day)
 
 
 def is_session(day: dt.date) -> bool:
@@ -28,7 +40,7 @@ def is_session(day: dt.date) -> bool:
     cal = _calendar()
     if day < cal.first_session.date() or day > cal.last_session.date():
         return False
-    return bool(cal.is_session(pd.Timestamp(day)))
+    return bool(cal.is_session(_ts(day)))
 
 
 def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -40,7 +52,7 @@ def sessions_between(start: dt.date, end: dt.date) -> list[dt.date]:
     hi = min(end, cal.last_session.date())
     if hi < lo:
         return []
-    return [ts.date() for ts in cal.sessions_in_range(pd.Timestamp(lo), pd.Timestamp(hi))]
+    return [ts.date() for ts in cal.sessions_in_range(_ts(lo), _ts(hi))]
 
 
 @lru_cache(maxsize=1)
@@ -59,9 +71,14 @@ def _session_positions() -> dict[dt.date, int]:
     return {day: i for i, day in enumerate(all_sessions())}
 
 
+def session_open(day: dt.date) -> dt.datetime:
+    """When `day`'s regular session opened, in UTC (9:30 New York time)."""
+    return _calendar().session_open(_ts(day)).to_pydatetime()
+
+
 def session_close(day: dt.date) -> dt.datetime:
     """When the session closed, in UTC (13:00 ET on early-close days, else 16:00 ET)."""
-    return _calendar().session_close(pd.Timestamp(day)).to_pydatetime()
+    return _calendar().session_close(_ts(day)).to_pydatetime()
 
 
 def has_closed(day: dt.date, now: dt.datetime) -> bool:
@@ -73,7 +90,7 @@ def has_closed(day: dt.date, now: dt.datetime) -> bool:
 
 def previous_session(day: dt.date) -> dt.date:
     """The last session strictly before `day`."""
-    return _calendar().date_to_session(pd.Timestamp(day - dt.timedelta(days=1)), "previous").date()
+    return _calendar().date_to_session(_ts(day - dt.timedelta(days=1)), "previous").date()
 
 
 def latest_closed_session(now: dt.datetime) -> dt.date:

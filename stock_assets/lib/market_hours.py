@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pandas as pd
-
 from stock_assets.lib import calendar
 from stock_assets.lib.calendar import NEW_YORK
 
@@ -36,8 +34,7 @@ def _aware(now: dt.datetime) -> dt.datetime:
 
 def session_open(day: dt.date) -> dt.datetime:
     """When `day`'s regular session opens, in UTC (9:30 New York time)."""
-    ts = calendar._calendar().session_open(pd.Timestamp(day))
-    return ts.to_pydatetime()
+    return calendar.session_open(day)
 
 
 def is_early_close(day: dt.date) -> bool:

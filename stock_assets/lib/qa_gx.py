@@ -39,6 +39,19 @@ def run_suite(frame: pl.DataFrame) -> Outcome:
     return run_suite_chunks([(None, frame)])
 
 
+def rechunk(reads, min_rows: int):
+    """Merge consecutive (last_day, frame) reads until each holds at least `min_rows` rows."""
+    pending, day, rows = [], None, 0
+    for day, frame in reads:
+        pending.append(frame)
+        rows += frame.height
+        if rows >= min_rows:
+            yield day, pl.concat(pending, how="vertical_relaxed")
+            pending, rows = [], 0
+    if pending:
+        yield day, pl.concat(pending, how="vertical_relaxed")
+
+
 def run_suite_chunks(chunks) -> Outcome:
     """Validate each (last_day, frame) chunk of a range in one context; one Outcome for all.
 

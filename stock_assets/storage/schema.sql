@@ -58,6 +58,19 @@ CREATE TABLE IF NOT EXISTS prices.corporate_actions (
     run_id        VARCHAR
 );
 
+-- Splits and dividends each fetch saw, whether or not `corporate_actions` was materialised in
+-- the same run (`--select daily_ohlcv` alone): the price_jump check explains a jump by these
+-- too, so bars stored without their actions do not fail it. One row per (symbol, ex_date, kind).
+CREATE TABLE IF NOT EXISTS ops.fetched_actions (
+    symbol        VARCHAR NOT NULL,
+    ex_date       DATE NOT NULL,
+    kind          VARCHAR NOT NULL,
+    value         DOUBLE NOT NULL,
+    source        VARCHAR NOT NULL,
+    run_id        VARCHAR,
+    fetched_at    TIMESTAMP NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS ops.fetch_errors (
     run_id        VARCHAR,
     session       DATE NOT NULL,

@@ -139,9 +139,8 @@ class DagsterDev:
         self.process.wait(timeout=10)
 
 
-def start_dagster_dev(root: Path, tickers: int, workspace_module: str = "stock_assets.definitions",
-                      name: str = "dagster_dev") -> DagsterDev:
-    """Start `dagster dev` on 127.0.0.1 with a temp DAGSTER_HOME (the repo's dagster.yaml)."""
+def _prepare(root: Path, tickers: int, workspace_module: str) -> tuple[Path, Path, Path, dict]:
+    """A temp DAGSTER_HOME (the repo's dagster.yaml), data dir, workspace file and environment."""
     home, data_dir = root / "dagster_home", root / "data"
     home.mkdir(parents=True)
     data_dir.mkdir()
@@ -153,19 +152,34 @@ def start_dagster_dev(root: Path, tickers: int, workspace_module: str = "stock_a
         f"      working_directory: {REPO_ROOT}\n"
     )
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"{name}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOCK_ASSETS_")}
     env.update(
         DAGSTER_HOME=str(home), STOCK_ASSETS_SOURCE="synthetic", STOCK_ASSETS_DATA_DIR=str(data_dir),
         STOCK_ASSETS_SYNTHETIC_TICKERS=str(tickers), PYTHONUNBUFFERED="1",
     )
+    return home, data_dir, workspace, env
+
+
+def _spawn(command: list[str], env: dict, log_path: Path) -> subprocess.Popen:
+    """A process in a session of its own, so that it and its children die by process group."""
+    with open(log_path, "a") as log:
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+def _exe(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def start_dagster_dev(root: Path, tickers: int, workspace_module: str = "stock_assets.definitions",
+                      name: str = "dagster_dev") -> DagsterDev:
+    """Start `dagster dev` on 127.0.0.1 with a temp DAGSTER_HOME (the repo's dagster.yaml)."""
+    home, data_dir, workspace, env = _prepare(root, tickers, workspace_module)
+    log_path = ARTIFACTS / f"{name}.log"
+    log_path.write_text("")
     port = free_port()
-    exe = Path(sys.executable).parent / "dagster"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [str(exe), "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    process = _spawn([_exe("dagster"), "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", str(port)],
+                     env, log_path)
     dev = DagsterDev(process=process, url=f"http://127.0.0.1:{port}", home=home, data_dir=data_dir,
                      log_path=log_path)
     try:
@@ -174,6 +188,63 @@ def start_dagster_dev(root: Path, tickers: int, workspace_module: str = "stock_a
         dev.stop()
         raise
     return dev
+
+
+@dataclass
+class SplitDeployment:
+    """`dagster-webserver` and `dagster-daemon run` as two services over one DAGSTER_HOME, as
+    docs/deployment.md runs them: the daemon can die and be restarted while the webserver and
+    the runs it launched go on."""
+
+    web: DagsterDev
+    workspace: Path
+    env: dict
+    daemons: list[subprocess.Popen]
+
+    @property
+    def daemon(self) -> subprocess.Popen:
+        return self.daemons[-1]
+
+    def start_daemon(self) -> subprocess.Popen:
+        log_path = ARTIFACTS / f"daemon_{len(self.daemons) + 1}.log"
+        log_path.write_text("")
+        self.daemons.append(_spawn([_exe("dagster-daemon"), "run", "-w", str(self.workspace)], self.env, log_path))
+        return self.daemon
+
+    def crash_daemon(self) -> None:
+        """SIGKILL the daemon's own process, as an OOM kill or a lost host would: no clean-up runs.
+        Its code server and the run processes it launched are left to their fate."""
+        self.daemon.kill()
+        self.daemon.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.daemons:  # each group: the daemon, its code server, its runs
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            if process.poll() is None:
+                process.wait(timeout=10)
+        self.web.stop()
+
+
+def start_split_deployment(root: Path, tickers: int, workspace_module: str) -> SplitDeployment:
+    home, data_dir, workspace, env = _prepare(root, tickers, workspace_module)
+    log_path = ARTIFACTS / "webserver.log"
+    log_path.write_text("")
+    port = free_port()
+    web = DagsterDev(
+        process=_spawn([_exe("dagster-webserver"), "-w", str(workspace), "-h", "127.0.0.1", "-p", str(port)],
+                       env, log_path),
+        url=f"http://127.0.0.1:{port}", home=home, data_dir=data_dir, log_path=log_path)
+    deployment = SplitDeployment(web=web, workspace=workspace, env=env, daemons=[])
+    try:
+        deployment.start_daemon()
+        web.wait_loaded()
+    except BaseException:
+        deployment.stop()
+        raise
+    return deployment
 
 
 WORKSPACE = """

@@ -98,6 +98,8 @@ class FakeYahoo:
         self.requests: dict[str, int] = defaultdict(int)
         self.queries: dict[str, list[dict]] = defaultdict(list)  # symbol -> the chart queries it got
         self.statuses: dict[int, int] = defaultdict(int)
+        self.in_flight = 0  # chart requests being answered right now
+        self.max_in_flight = 0  # the most at once: how parallel the client really is
         self.other_requests = 0
         self._tokens: float | None = None
         self._stamp = time.monotonic()
@@ -207,8 +209,15 @@ class FakeYahoo:
                     symbol = path.rsplit("/", 1)[1].upper()
                     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                     status, body, delay = fake.answer_chart(symbol, query)
-                    if delay:
-                        time.sleep(delay)
+                    with fake.lock:
+                        fake.in_flight += 1
+                        fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    try:
+                        if delay:
+                            time.sleep(delay)
+                    finally:
+                        with fake.lock:
+                            fake.in_flight -= 1
                     if body is None:
                         return self._send(504, "gateway timeout")
                     return self._send(status, body)

@@ -190,3 +190,21 @@ def test_qa_records_count_out_of_range_failures_on_the_last_day():
     summary = qa_records.summary_rows("missing_dates", "WARN", failures, [D(2024, 6, 3), D(2024, 6, 4)], "r1", now)
     assert summary.select("date", "passed", "failed_rows").rows() == [
         (D(2024, 6, 3), False, 1), (D(2024, 6, 4), False, 1)]
+
+
+def test_gx_reads_are_merged_into_chunks_of_at_least_min_rows():
+    """A 10-year range is validated in a few large GX chunks (each validation has a fixed cost);
+    every row is validated exactly once and each chunk is labelled with its last day."""
+    import datetime as dt
+
+    import polars as pl
+
+    from stock_assets.lib.qa_gx import rechunk
+
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(7)]
+    reads = [(d, pl.DataFrame({"n": list(range(i * 10, i * 10 + 10))})) for i, d in enumerate(days)]
+    chunks = list(rechunk(iter(reads), min_rows=25))
+    assert [day for day, _ in chunks] == [days[2], days[5], days[6]]
+    assert [frame.height for _, frame in chunks] == [30, 30, 10]
+    assert pl.concat([f for _, f in chunks])["n"].to_list() == list(range(70))
+    assert list(rechunk(iter([]), min_rows=25)) == []

@@ -7,12 +7,6 @@ belong to the automation: the intraday snapshot, the weekly QA re-check (see
 
 import dagster as dg
 
-# A failed step (a Yahoo outage, a warehouse lock held past its wait) is retried twice,
-# 2 then 4 minutes later (+/- jitter), before the run fails and the alert sensors fire.
-FETCH_RETRY_POLICY = dg.RetryPolicy(
-    max_retries=2, delay=120, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS,
-)
-
 universe_job = dg.define_asset_job(
     "universe_job",
     selection=dg.AssetSelection.assets("ticker_universe"),
@@ -28,17 +22,14 @@ daily_prices_job = dg.define_asset_job(
         # 1.13 runs a mixed selection; they record no partition): ADR in docs/dashboard.md.
         | dg.AssetSelection.groups("dashboard")
     ),
-    op_retry_policy=FETCH_RETRY_POLICY,
-    # Multiprocess, not the code location's in-process default: with an op RetryPolicy, the
-    # in-process executor treats a terminate from the UI as a retryable failure, sleeps out
-    # the retry delay and fetches again; the multiprocess executor stops at once and the
-    # run ends CANCELED with nothing stored (measured over `dagster dev`, e2e tests).
-    executor_def=dg.multiprocess_executor,
+    # In process, like the rest of the code location (one import per run, not per step). The
+    # fetch step retries transient failures itself (defs/prices/step_retry.py): an op
+    # RetryPolicy here would also retry a Terminate from the UI instead of stopping.
     description=(
         "One trading day (or a range, as one run): prices, corporate actions, their checks, the QA summary "
         "and the dashboard (KPIs and HTML page, as of the newest session). "
         "Run one day with --tags '{\"dagster/partition\": \"2024-06-03\"}'. "
-        "Steps are retried twice (2 and 4 minutes later) before the run fails."
+        "A transient failure of the fetch step (warehouse lock, network) is retried twice, 2 and 4 minutes later."
     ),
 )
 

@@ -17,6 +17,7 @@ from pydantic import Field
 from stock_assets.defs.partitions import trading_days, window_days
 from stock_assets.defs.prices import nightly_fetch, records
 from stock_assets.defs.prices.sources import FetchResult, PriceSource
+from stock_assets.defs.prices.step_retry import retried_when_transient
 from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
 from stock_assets.lib import calendar, markdown
@@ -96,7 +97,17 @@ def refuse_unclosed(days: list[dt.date], now: dt.datetime) -> None:
 )
 def daily_prices(context: dg.AssetExecutionContext, config: DailyPricesConfig, source: PriceSource,
                  warehouse: WarehouseResource):
-    """Fetch what each symbol of the universe lacks for the run's sessions; store bars and actions."""
+    """Fetch what each symbol of the universe lacks for the run's sessions; store bars and actions.
+
+    Transient failures (warehouse lock, network) are retried on FETCH_RETRY_POLICY's schedule;
+    everything else, a Terminate included, ends the step at once (step_retry.py).
+    """
+    with retried_when_transient(context):
+        yield from _fetch_and_store(context, config, source, warehouse)
+
+
+def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfig, source: PriceSource,
+                     warehouse: WarehouseResource):
     days = window_days(context)
     now = _utcnow()
     refuse_unclosed(days, now)
@@ -126,6 +137,7 @@ def daily_prices(context: dg.AssetExecutionContext, config: DailyPricesConfig, s
     failures = result.failures + refused
     report = records.record_fetch(wh, result, failures, run_id, source.provider, sessions,
                                   len(symbols), time.monotonic() - started, now)
+    records.record_actions_seen(wh, result.actions, run_id, now)
     newly_dead = dead_letter.update(wh, {f.symbol: (str(f.code), f.message) for f in failures}, now) if sessions else []
     if newly_dead:
         context.log.warning(f"dead letter: {len(newly_dead)} symbol(s) failed {dead_letter.NIGHTS_TO_DEAD_LETTER} "

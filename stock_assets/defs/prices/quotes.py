@@ -88,7 +88,9 @@ class YahooQuoteSource(QuoteSource):
         return "yahoo"
 
     def latest(self, symbols: Sequence[str], now: dt.datetime) -> pl.DataFrame:
-        import yfinance as yf
+        from stock_assets.defs.prices.yahoo_fetch import import_yfinance
+
+        yf = import_yfinance()
 
         frames = []
         for start in range(0, len(symbols), self.batch_size):

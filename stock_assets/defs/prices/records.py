@@ -185,6 +185,28 @@ def record_fetch(
     return report
 
 
+def record_actions_seen(warehouse: Warehouse, actions: pl.DataFrame, run_id: str, now: dt.datetime) -> int:
+    """Every split and dividend the fetch returned, in ops.fetched_actions (latest wins).
+
+    Why apart from `corporate_actions`: a person may materialise `daily_ohlcv` alone; its
+    bars are as traded, so a split day is a big move that price_jump must still be able to
+    explain. The asset table keeps its lineage (written only when it is materialised).
+    """
+    if not actions.height:
+        return 0
+    seen = actions.select(
+        "symbol", "ex_date", "kind", "value", "source",
+        pl.lit(run_id).alias("run_id"), pl.lit(now).cast(pl.Datetime("us")).alias("fetched_at"),
+    ).unique(subset=["symbol", "ex_date", "kind"], keep="last")
+    with warehouse.transaction() as conn:
+        conn.register("seen", seen.to_arrow())
+        conn.execute("DELETE FROM ops.fetched_actions t USING seen s "
+                     "WHERE t.symbol = s.symbol AND t.ex_date = s.ex_date AND t.kind = s.kind")
+        conn.execute("INSERT INTO ops.fetched_actions BY NAME SELECT * FROM seen")
+        conn.unregister("seen")
+    return seen.height
+
+
 def _pct(values: list[float], q: float) -> float | None:
     if not values:
         return None

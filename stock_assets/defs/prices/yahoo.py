@@ -22,7 +22,7 @@ from pydantic import Field
 
 from stock_assets.defs.prices import yahoo_frames
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult, PriceSource, ProgressLog
-from stock_assets.defs.prices.yahoo_fetch import BatchFetcher, FetchPlan
+from stock_assets.defs.prices.yahoo_fetch import BatchFetcher, FetchPlan, import_yfinance
 from stock_assets.defs.prices.yahoo_progress import FetchProgress
 from stock_assets.defs.prices.yahoo_session import YahooSession
 from stock_assets.lib.breaker import CircuitBreaker
@@ -39,6 +39,10 @@ class YahooPriceSource(PriceSource):
     threads_per_batch: int = Field(default=4, description="yfinance threads inside one batch.")
     requests_per_second: float = Field(default=40.0, description="Ceiling of the adaptive rate limiter.")
     min_requests_per_second: float = Field(default=0.5, description="Floor the limiter backs off to.")
+    burst_s: float = Field(default=0.25, description=(
+        "Seconds' worth of requests the limiter lets out at once. Small on purpose: Yahoo's own "
+        "bucket sees our requests after network jitter, and a full second's burst at the ceiling "
+        "drew a 429 at the start of a run, halving the rate for a minute (docs/performance.md)."))
     rate_recovery_quiet_s: float = Field(default=20.0, description="Seconds without a 429 before the rate grows back.")
     retry_schedule_s: list[float] = Field(default=[10.0, 30.0, 120.0, 600.0],
                                           description="Waits before each retry pass (jittered).")
@@ -67,7 +71,7 @@ class YahooPriceSource(PriceSource):
         )
 
     def _prepare_cache(self, symbols: Sequence[str]) -> None:
-        import yfinance as yf
+        yf = import_yfinance()
 
         path = self.cache_dir or os.path.join(tempfile.gettempdir(), "stock_assets_yfinance")
         os.makedirs(path, exist_ok=True)
@@ -88,6 +92,7 @@ class YahooPriceSource(PriceSource):
             return FetchResult.empty()
         self._prepare_cache(symbols)
         limiter = AdaptiveTokenBucket(rate=self.requests_per_second, min_rate=self.min_requests_per_second,
+                                      burst=max(1.0, self.requests_per_second * self.burst_s),
                                       quiet=self.rate_recovery_quiet_s, recover_step=0.2)
         breaker = CircuitBreaker(threshold=self.breaker_threshold, cooldown=self.breaker_cooldown_s)
         stop = threading.Event()

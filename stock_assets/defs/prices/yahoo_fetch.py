@@ -27,8 +27,42 @@ from stock_assets.defs.prices.yahoo_session import FetchCancelled, YahooSession
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.retry import RetryPolicy, retry
 
-# yfinance 1.7 calls pandas APIs that pandas 3 deprecates; the noise hides real warnings.
-warnings.filterwarnings("ignore", message="The inplace keyword", module=r"yfinance(\..*)?")
+
+
+def import_yfinance():
+    """yfinance, imported on first use (~0.8 s), with its pandas-3 deprecation noise silenced.
+
+    yfinance 1.7 calls pandas APIs that pandas 3 deprecates (`sort_index(inplace=True)` once
+    per symbol). The filter goes in *after* the import: yfinance's own
+    `filterwarnings('default', DeprecationWarning, '^yfinance')` at import time would otherwise
+    win, and a night of 8,782 symbols printed one warning per symbol into the run's logs.
+    """
+    import yfinance as yf
+
+    warnings.filterwarnings("ignore", message="The inplace keyword", module=r"yfinance(\..*)?")
+    return yf
+
+
+_POOL_LOCK = threading.Lock()
+
+
+def size_yfinance_pool(threads: int) -> None:
+    """Let `threads` yfinance downloads be in flight at once, across every batch of the process.
+
+    Why: `yf.download(threads=n)` runs each symbol as a `multitasking` task, and multitasking
+    creates its pool once, at import, with one slot per CPU core; `set_max_threads` (what
+    yfinance calls) only affects pools created later. On 2 cores that meant 2 requests in
+    flight for the whole process, whatever our workers and threads: ~25 symbols/s at 50 ms
+    latency (docs/performance.md). A pool of our own, made the active one, lifts the bound.
+    """
+    import multitasking
+
+    name = f"stock_assets_yahoo_{threads}"
+    with _POOL_LOCK:
+        if name in multitasking.config["POOLS"]:
+            multitasking.config["POOL_NAME"] = name  # made before: make it the active one again
+        else:
+            multitasking.createPool(name=name, threads=threads)  # creates and activates it
 
 
 @dataclass(frozen=True)
@@ -72,8 +106,8 @@ class BatchFetcher:
 
     def __init__(self, session: YahooSession, plan: FetchPlan, stop: threading.Event,
                  progress: FetchProgress, log: Callable[[str], None], today: dt.date | None = None):
-        import yfinance as yf  # ~0.8 s: only when Yahoo is really used
-
+        yf = import_yfinance()  # only when Yahoo is really used
+        size_yfinance_pool(plan.max_workers * plan.threads_per_batch)
         yf.config.debug.hide_exceptions = False  # failures must raise, so they can be coded
         self.yf = yf
         self.session = session

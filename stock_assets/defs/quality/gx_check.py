@@ -16,7 +16,10 @@ from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.resource import WarehouseResource
 
 NAME = "great_expectations"
-CHUNK_DAYS = 20  # partition days validated at once in a range run (bounded memory)
+READ_DAYS = 20  # partition days read from the lake at a time
+# Rows validated at once: GX pays ~0.2 s per validation whatever its size, so a 10-year range
+# of 500 symbols goes in ~6 validations instead of 130, and memory stays bounded (~50 MB of pandas).
+CHUNK_ROWS = 250_000
 
 
 @dg.asset_check(
@@ -29,9 +32,9 @@ CHUNK_DAYS = 20  # partition days validated at once in a range run (bounded memo
 def great_expectations_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     days = sorted(parse_partition_key(k) for k in context.partition_keys)
     lake = warehouse.lake
-    chunks = ((part[-1], lake.read_range("daily_ohlcv", part[0], part[-1], DAILY_OHLCV))
-              for part in (days[i:i + CHUNK_DAYS] for i in range(0, len(days), CHUNK_DAYS)))
-    outcome = qa_gx.run_suite_chunks(chunks)
+    reads = ((part[-1], lake.read_range("daily_ohlcv", part[0], part[-1], DAILY_OHLCV))
+             for part in (days[i:i + READ_DAYS] for i in range(0, len(days), READ_DAYS)))
+    outcome = qa_gx.run_suite_chunks(qa_gx.rechunk(reads, CHUNK_ROWS))
     context.log.info(outcome.description)
     recorder.record(warehouse.open(), [(NAME, "ERROR", outcome)], days, context.run.run_id, _utcnow())
     return check_result(NAME, outcome)

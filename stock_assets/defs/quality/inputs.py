@@ -17,9 +17,16 @@ def lake_files(lake: ParquetLake) -> dict[dt.date, Path]:
 
 
 def splits(wh: Warehouse) -> pl.DataFrame:
-    """Known splits (symbol, ex_date, value) from prices.corporate_actions."""
+    """Known splits (symbol, ex_date, value): prices.corporate_actions, plus those a fetch saw
+    when `corporate_actions` was not materialised with the bars (ops.fetched_actions)."""
     wh.ensure_schema()
-    return wh.query("SELECT symbol, ex_date, value FROM prices.corporate_actions WHERE kind = 'split'")
+    return wh.query(
+        """SELECT symbol, ex_date, value FROM prices.corporate_actions WHERE kind = 'split'
+           UNION ALL
+           SELECT f.symbol, f.ex_date, f.value FROM ops.fetched_actions f
+           WHERE f.kind = 'split' AND NOT EXISTS (
+               SELECT 1 FROM prices.corporate_actions c
+               WHERE c.kind = 'split' AND c.symbol = f.symbol AND c.ex_date = f.ex_date)""")
 
 
 def expected_symbols(wh: Warehouse, first_session: dt.date | None) -> list[str] | None:
