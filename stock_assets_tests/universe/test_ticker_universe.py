@@ -77,6 +77,18 @@ def test_lifecycle_across_three_scrapes(tmp_path, offline_resources, instance, w
     assert snapshots.rows() == [(dt.date(2024, 1, 2), 20), (dt.date(2024, 2, 1), 19), (dt.date(2024, 3, 18), 20)]
 
 
+def test_the_same_scrape_again_replaces_its_snapshot(tmp_path, offline_resources, instance, warehouse):
+    """A rerun with the same as_of (the demo's rerun, a retried run) is the same scrape: its
+    snapshot and rejects are replaced, not doubled; a later scrape still adds its own."""
+    text = lf.nasdaq_listed([*lf.symbols(10), "../x"])
+    source = live_source({"nasdaq_listed": lf.write(tmp_path / "n.txt", text)})
+    counts = []
+    for as_of in ("2024-01-02", "2024-01-02", "2024-01-03"):
+        assert scrape(offline_resources, instance, source, as_of).success
+        counts.append((warehouse.count("universe.listing_snapshots"), warehouse.count("universe.rejected_symbols")))
+    assert counts == [(10, 1), (10, 1), (20, 2)]
+
+
 def test_rejected_symbols_are_recorded_never_stored(tmp_path, offline_resources, instance, warehouse):
     text = lf.nasdaq_listed(["AAPL", "MSFT", "../x", "'; DROP TABLE x;--"])
     other = lf.other_listed([("BRK.B", "N", "N", "BRK.B"), ("ABR$D", "N", "N", "ABR-D"), ("SPY", "P", "Y", "SPY")])

@@ -64,7 +64,7 @@ def ticker_universe(
     before = wh.query(f"SELECT {', '.join(lifecycle.TICKER_COLUMNS)} FROM universe.tickers")
     refuse_shrink(wh, listing.rows, listing.sources, config.max_shrink_share)
     after = lifecycle.apply_scrape(before, listing.rows, scraped_at, config.archive_after_days)
-    _write(wh, after, listing, scraped_at, context.run.run_id)
+    _write(wh, after, listing, scraped_at, context.run.run_id, replaces_day=as_of if config.as_of else None)
     diff = lifecycle.changes(before, after)
     for r in listing.rejected[:50]:
         context.log.warning(f"{ErrorCode.SYMBOL_INVALID}: {r.source or '-'} rejected {r.raw!r}: {r.reason}")
@@ -75,8 +75,15 @@ def ticker_universe(
     return dg.MaterializeResult(metadata=_metadata(after, diff, listing, as_of, before.height == 0, released))
 
 
-def _write(wh, after: pl.DataFrame, listing: Listing, scraped_at: dt.datetime, run_id: str) -> None:
-    """Tickers replaced, snapshot and rejects appended: one transaction, all or nothing."""
+def _write(wh, after: pl.DataFrame, listing: Listing, scraped_at: dt.datetime, run_id: str,
+           replaces_day: dt.date | None = None) -> None:
+    """Tickers replaced, snapshot and rejects appended: one transaction, all or nothing.
+
+    A scrape run with `as_of` (a backdated or replayed scrape: the demo, a rerun, a test) is
+    *the* snapshot of its sources for that day (`replaces_day`): running it again replaces that
+    day's rows of those sources instead of doubling them. A scrape without `as_of` is a new
+    observation and is appended, so the history of live scrapes is kept whole.
+    """
     snapshot = listing.rows.with_columns(
         scraped_at=pl.lit(scraped_at).cast(pl.Datetime("us")), run_id=pl.lit(run_id)
     )
@@ -88,8 +95,12 @@ def _write(wh, after: pl.DataFrame, listing: Listing, scraped_at: dt.datetime, r
         schema={"scraped_at": pl.Datetime("us"), "source": pl.String, "raw_symbol": pl.String,
                 "reason": pl.String, "run_id": pl.String},
     )
+    sources = [*listing.sources, fallback]
     with wh.transaction() as conn:
         conn.execute("DELETE FROM universe.tickers")
+        for table in ("universe.listing_snapshots", "universe.rejected_symbols") if replaces_day else ():
+            conn.execute(f"DELETE FROM {table} WHERE CAST(scraped_at AS DATE) = ? AND list_contains(?, source)",
+                         [replaces_day, sources])
         for table, frame in (("universe.tickers", after), ("universe.listing_snapshots", snapshot),
                              ("universe.rejected_symbols", rejected)):
             if frame.height:
