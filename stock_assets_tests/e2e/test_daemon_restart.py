@@ -12,7 +12,7 @@ import pytest
 
 from stock_assets_tests.e2e import queries as q
 from stock_assets_tests.e2e.dagster_dev import start_split_deployment
-from stock_assets_tests.e2e.test_dagster_dev import (
+from stock_assets_tests.e2e.backfills import (
     launch_backfill, materialized_keys, no_duplicates, wait_backfill, warehouse,
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import warnings
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from stock_assets_tests.conftest import materialize_universe, shared_data
 from stock_assets_tests.prices.fake_yahoo import FakeYahoo
 
 RECORDED = ("yahoo_json", "chart_v8_wrapped_node-yahoo-finance2")
-
-
-@pytest.fixture(autouse=True)
-def _quiet_yfinance_pandas_noise():
-    """yfinance 1.7 calls pandas APIs that pandas 3 deprecates: hide that noise, keep the rest."""
-    warnings.filterwarnings("ignore", message="The inplace keyword")
-    yield
 
 
 @pytest.fixture(scope="session")
