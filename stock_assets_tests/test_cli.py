@@ -55,7 +55,10 @@ def _bars(data: Path):
 
 
 def _instance(home: Path) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(str(home))
+    """The instance the CLI runs wrote to (its event log is found through DAGSTER_HOME, ADR 0011)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))
+        return dg.DagsterInstance.from_config(str(home))
 
 
 @pytest.fixture(scope="module")

@@ -1,1 +1,1 @@
-"""Where data is kept: the Parquet lake and the DuckDB warehouse over it."""
+"""Where data is kept: the Parquet lake, the DuckDB warehouse over it, and the instance's event log store."""

@@ -22,6 +22,8 @@ from stock_assets_tests.e2e.dagster_dev import free_port
 pytestmark = pytest.mark.slow
 
 DB, USER, PASSWORD = "dagster", "dagster", "dagster-test"
+# docs/deployment.md: the sed expression that removes the SQLite event log block from dagster.yaml.
+SQLITE_BLOCK_SED = "/# >>> sqlite-event-log/,/# <<< sqlite-event-log/d"
 
 
 def pg_bin() -> Path:
@@ -95,10 +97,13 @@ def postgres():
 
 @pytest.fixture
 def pg_cli_env(cli_env, dagster_home, postgres) -> dict:
-    """The repo's dagster.yaml plus the shipped PostgreSQL storage block."""
+    """The repo's dagster.yaml with its SQLite event log block swapped for the PostgreSQL block,
+    by the two commands docs/deployment.md gives."""
     instance_yaml = dagster_home / "dagster.yaml"
-    block = (REPO_ROOT / "deploy" / "postgres_storage.yaml").read_text()
-    instance_yaml.write_text(instance_yaml.read_text() + "\n" + block)
+    subprocess.run(f"sed '{SQLITE_BLOCK_SED}' {REPO_ROOT / 'dagster.yaml'} > {instance_yaml}",
+                   shell=True, check=True)
+    subprocess.run(f"cat {REPO_ROOT / 'deploy' / 'postgres_storage.yaml'} >> {instance_yaml}", shell=True, check=True)
+    assert "stock_assets.storage.dagster_event_log" not in instance_yaml.read_text()
     return {**cli_env, **postgres}
 
 

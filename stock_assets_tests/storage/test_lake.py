@@ -71,3 +71,15 @@ def test_merge_symbols_replaces_only_those_symbols(lake):
     assert stored.height == frame.height
     assert stored.filter(pl.col("symbol") == first)["run_id"].to_list() == ["r2"]
     assert stored.filter(pl.col("symbol") != first)["run_id"].unique().to_list() == ["r1"]
+
+
+def test_range_reads_find_the_same_files_by_date_lookup_and_by_listing(lake, monkeypatch):
+    """Short ranges look each day up, long ones list the table once: both return the same files."""
+    days = [dt.date(2023, 1, 2) + dt.timedelta(days=7 * i) for i in range(80)]  # weekly, ~1.5 years
+    lake.write_partitions("daily_ohlcv", days, _bars(days, 2), DAILY_OHLCV)
+    start, end = dt.date(2023, 3, 1), dt.date(2024, 2, 1)
+    by_lookup = lake.partition_files_between("daily_ohlcv", start, end)
+    monkeypatch.setattr("stock_assets.storage.lake.LOOKUP_DAYS_MAX", 0)
+    by_listing = lake.partition_files_between("daily_ohlcv", start, end)
+    assert by_lookup == by_listing == [lake.partition_path("daily_ohlcv", d) for d in days if start <= d <= end]
+    assert lake.partition_files_between("daily_ohlcv", dt.date(2030, 1, 1), dt.date(2030, 1, 9)) == []

@@ -113,3 +113,22 @@ def test_a_lock_held_past_the_wait_is_a_clear_error(warehouse):
     with pytest.raises(WarehouseLocked, match="stayed locked by another process"):
         impatient.count("ops.fetch_errors")
     holder.wait(timeout=30)
+
+
+def test_views_are_made_once_per_lake_state_and_again_for_a_recreated_file(warehouse, data_dir, monkeypatch):
+    """ensure_schema is called by every step; re-creating the lake view reads every file's footer."""
+    made = []
+    original = Warehouse._create_price_views
+    monkeypatch.setattr(Warehouse, "_create_price_views", lambda self, conn: (made.append(1), original(self, conn)))
+    warehouse.ensure_schema()
+    assert made == []  # the fixture already made them for this (empty) lake
+    frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0],
+                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+    ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
+    warehouse.ensure_schema()  # the lake gained files: the view now reads them
+    warehouse.ensure_schema()
+    assert len(made) == 1 and warehouse.count("prices.daily_ohlcv") == 1
+    warehouse.path.unlink()  # a warehouse rebuilt from scratch at the same path
+    warehouse.ensure_schema()
+    assert len(made) == 2 and warehouse.count("prices.daily_ohlcv") == 1
