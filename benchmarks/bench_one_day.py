@@ -31,9 +31,11 @@ def main() -> int:
     ws = Workspace(args.tickers)
     try:
         setup = ws.universe(DAYS[0])
-        noop, day, steps = [], [], []
+        noop, noop_located, day, steps = [], [], [], []
         for i in range(args.repeats):
             noop.append(ws.dagster("job", "execute", "-f", "benchmarks/noop_definitions.py", "-j", "noop_job"))
+            noop_located.append(ws.dagster("job", "execute", "-f", "benchmarks/noop_in_location.py",
+                                           "-d", "benchmarks", "-j", "noop_job"))
             tags = json.dumps({"dagster/partition": DAYS[i % len(DAYS)]})
             day.append(ws.dagster("job", "execute", "-m", "stock_assets.definitions", "-j", "daily_prices_job",
                                   "--tags", tags))
@@ -48,6 +50,8 @@ def main() -> int:
     print(f"machine: {machine()}")
     print(f"universe_job (setup, {args.tickers} tickers): {setup:.1f}s")
     print(f"no-op job:        median {statistics.median(noop):.2f}s  runs {[round(x, 2) for x in noop]}")
+    print(f"no-op job, code location imported: median {statistics.median(noop_located):.2f}s  "
+          f"runs {[round(x, 2) for x in noop_located]}  (ratio {statistics.median(day) / statistics.median(noop_located):.2f}x)")
     print(f"daily_prices_job: median {statistics.median(day):.2f}s  runs {[round(x, 2) for x in day]}  "
           f"({rows} rows on {DAYS[0]})")
     print(f"ratio: {ratio:.2f}x  (goal <= 1.5x: {'met' if ratio <= 1.5 else 'MISSED'})")

@@ -40,21 +40,30 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     Configured in dagster.yaml under `event_log_storage`; `base_dir` defaults to
     `$DAGSTER_HOME/history/runs`, where Dagster's default storage keeps the same files, so an
-    existing instance keeps its history.
+    existing instance keeps its history (without DAGSTER_HOME: the instance's own directory).
     """
 
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
         self._engines_pid = os.getpid()
         self._tables_seen: set[str] = set()
+        self._inst_data_pending = inst_data
         self._base_dir_from_home = base_dir is None
-        super().__init__(base_dir or default_base_dir(), inst_data=inst_data)
+        base_dir = base_dir or home_base_dir()
+        self._deferred = base_dir is None
+        if not self._deferred:
+            super().__init__(base_dir, inst_data=inst_data)
 
     def register_instance(self, instance) -> None:
-        # An instance loaded from a directory other than $DAGSTER_HOME would otherwise keep its
-        # runs in one place and their events in another: refuse, saying which is which.
         expected = os.path.join(instance.root_directory, "history", "runs")
-        if self._base_dir_from_home and os.path.realpath(expected) != os.path.realpath(self._base_dir):
+        if self._deferred:
+            # No base_dir and no DAGSTER_HOME: a temporary instance (the dagster CLI run in the
+            # repo without DAGSTER_HOME reads ./dagster.yaml into a temp dir); only the instance
+            # knows its directory, so the storage opens its files now.
+            self._deferred = False
+            SqliteEventLogStorage.__init__(self, expected, inst_data=self._inst_data_pending)
+        elif self._base_dir_from_home and os.path.realpath(expected) != os.path.realpath(self._base_dir):
+            # Otherwise the instance would keep its runs in one place and their events in another.
             raise dg.DagsterInvariantViolationError(
                 f"The instance in {instance.root_directory} would keep its event log in {self._base_dir} "
                 "(from DAGSTER_HOME). Set DAGSTER_HOME to the instance's directory, or `base_dir` "
@@ -67,11 +76,16 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return {"base_dir": dg.Field(dg.StringSource, is_required=False)}
 
     @classmethod
-    def from_config_value(cls, inst_data, config_value):  # ty: ignore[invalid-method-override]
+    def from_config_value(cls, inst_data, config_value):
         return cls(inst_data=inst_data, **config_value)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
+        if self._deferred:
+            raise dg.DagsterInvariantViolationError(
+                "PooledSqliteEventLogStorage has no directory yet: set `base_dir` or DAGSTER_HOME, "
+                "or use it through a DagsterInstance."
+            )
         with self._db_lock:
             engine = self._engine_for(shard)
             with engine.connect() as conn, conn.begin():
@@ -136,18 +150,17 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().wipe()
 
     def dispose(self) -> None:
+        if self._deferred:  # never opened anything
+            return
         super().dispose()
         self.close_connections()
 
 
-def default_base_dir() -> str:
-    """Where Dagster's default SQLite storage keeps run shards: `$DAGSTER_HOME/history/runs`."""
+def home_base_dir() -> str | None:
+    """Where Dagster's default SQLite storage keeps run shards, `$DAGSTER_HOME/history/runs`;
+    None without DAGSTER_HOME (the instance's own directory is used once it registers)."""
     home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        raise dg.DagsterInvariantViolationError(
-            "PooledSqliteEventLogStorage needs `base_dir` in dagster.yaml or DAGSTER_HOME set."
-        )
-    return os.path.join(home, "history", "runs")
+    return os.path.join(home, "history", "runs") if home else None
 
 
 def _pragmas(run_shard: bool):

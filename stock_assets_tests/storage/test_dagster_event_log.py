@@ -9,6 +9,9 @@ files stay bounded however many runs are read.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +22,7 @@ from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializa
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
+from stock_assets.settings import REPO_ROOT
 from stock_assets.storage.dagster_event_log import MAX_OPEN_SHARDS, PooledSqliteEventLogStorage
 
 RUN_ID = "0" * 8 + "-0000-0000-0000-" + "0" * 12
@@ -168,10 +172,26 @@ def test_a_forked_child_writes_through_its_own_connection(storage: PooledSqliteE
         assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
 
 
-def test_without_base_dir_or_dagster_home_it_says_what_is_missing(monkeypatch):
+def test_without_base_dir_or_dagster_home_it_waits_for_its_instance(monkeypatch, tmp_path):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    with pytest.raises(dg.DagsterInvariantViolationError, match="base_dir.*DAGSTER_HOME"):
-        PooledSqliteEventLogStorage()
+    orphan = PooledSqliteEventLogStorage()
+    with pytest.raises(dg.DagsterInvariantViolationError, match="no directory yet"):
+        orphan.store_event(materialization(RUN_ID, "p"))
+    orphan.dispose()
+
+
+def test_the_cli_without_dagster_home_runs_on_a_temporary_instance(tmp_path):
+    """`dagster ... ` in a directory holding dagster.yaml, DAGSTER_HOME unset: Dagster makes a
+    temporary instance from that file; the event log opens in the temporary directory."""
+    shutil.copy(REPO_ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STOCK_ASSETS_", "DAGSTER_HOME"))}
+    env.update(STOCK_ASSETS_SOURCE="synthetic", STOCK_ASSETS_DATA_DIR=str(tmp_path / "data"),
+               STOCK_ASSETS_SYNTHETIC_TICKERS="12")
+    done = subprocess.run([str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m",
+                           "stock_assets.definitions", "-j", "universe_job"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "RUN_SUCCESS" in done.stderr, done.stderr[-3000:]
+    assert not list(tmp_path.glob(".tmp_dagster_home_*"))  # removed when the command ends
 
 
 def test_an_instance_loaded_from_another_directory_than_dagster_home_is_refused(dagster_home, tmp_path, monkeypatch):
