@@ -105,7 +105,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             poolclass=sa.pool.QueuePool,
             pool_size=1,
             max_overflow=2,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            # Threads share the connection (the webserver's watcher and requests), one at a time
+            # under Dagster's `_db_lock`.
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
         sa.event.listen(engine, "connect", _pragmas(run_shard=shard != INDEX_SHARD_NAME))
         if shard not in self._initialized_dbs:

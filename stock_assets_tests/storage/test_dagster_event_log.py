@@ -202,3 +202,25 @@ def test_an_instance_loaded_from_another_directory_than_dagster_home_is_refused(
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home))
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         assert isinstance(instance.event_log_storage, PooledSqliteEventLogStorage)
+
+
+def test_one_storage_is_shared_by_threads(storage: PooledSqliteEventLogStorage):
+    """The webserver's watcher and request threads share one storage, hence its pooled connections."""
+    storage.store_event(materialization(RUN_ID, "main"))
+    errors: list[BaseException] = []
+
+    def from_a_thread(tag: str) -> None:
+        try:
+            for i in range(20):
+                storage.store_event(materialization(RUN_ID, f"{tag}{i}"))
+                storage.get_records_for_run(RUN_ID, limit=5)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=from_a_thread, args=(tag,)) for tag in "xy"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(partitions_stored(Path(storage._base_dir))) == 41
