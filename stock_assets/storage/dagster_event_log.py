@@ -46,7 +46,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str | None = None, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
         self._engines_pid = os.getpid()
-        self._tables_seen: set[str] = set()
+        self._schema_seen: set[str] = set()  # tables and columns seen to exist
         self._inst_data_pending = inst_data
         self._base_dir_from_home = base_dir is None
         base_dir = base_dir or home_base_dir()
@@ -122,20 +122,20 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def has_table(self, table_name: str) -> bool:
         # Dagster asks this for every asset event that has tags, each time on a new engine
         # (~1.7 ms). Tables are only ever added (by migrations), so a table once seen stays.
-        if table_name in self._tables_seen:
+        if table_name in self._schema_seen:
             return True
         found = super().has_table(table_name)
         if found:
-            self._tables_seen.add(table_name)
+            self._schema_seen.add(table_name)
         return found
 
     def _has_asset_key_index_cols_on_connection(self, conn: sa.Connection) -> bool:
         # Asked (by reading the table's columns) for every asset event; the same reasoning as above.
-        if "asset_keys.last_materialization_timestamp" in self._tables_seen:
+        if "asset_keys.last_materialization_timestamp" in self._schema_seen:
             return True
         found = super()._has_asset_key_index_cols_on_connection(conn)
         if found:
-            self._tables_seen.add("asset_keys.last_materialization_timestamp")
+            self._schema_seen.add("asset_keys.last_materialization_timestamp")
         return found
 
     def close_connections(self) -> None:
