@@ -1,0 +1,72 @@
+"""Milliseconds per stored asset event: Dagster's SQLite event log against ours (ADR 0011).
+
+    uv run python benchmarks/bench_event_log.py [--events 500] [--dir /tmp]
+
+Stores `--events` materialisation events of one run, as a single-run backfill's step does, in a
+fresh directory under `--dir` (its filesystem decides what an fsync costs), with Dagster's
+`SqliteEventLogStorage` and with `PooledSqliteEventLogStorage`, interleaved three times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log import SqliteEventLogStorage
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import machine  # noqa: E402
+
+from stock_assets.storage.dagster_event_log import PooledSqliteEventLogStorage  # noqa: E402
+
+RUN_ID = "bench000-0000-0000-0000-000000000000"
+
+
+def materialization(partition: str) -> EventLogEntry:
+    event = DagsterEvent(
+        DagsterEventType.ASSET_MATERIALIZATION.value,
+        "__ASSET_JOB",
+        event_specific_data=StepMaterializationData(dg.AssetMaterialization("daily_ohlcv", partition=partition)),
+    )
+    return EventLogEntry(error_info=None, level="debug", user_message="", run_id=RUN_ID,
+                         timestamp=time.time(), dagster_event=event)
+
+
+def ms_per_event(storage_class, events: int, parent: str | None) -> float:
+    storage = storage_class(tempfile.mkdtemp(prefix="bench_event_log_", dir=parent))
+    try:
+        storage.store_event(materialization("warm-up"))  # creates the run shard
+        started = time.perf_counter()
+        for i in range(events):
+            storage.store_event(materialization(f"p{i}"))
+        return (time.perf_counter() - started) / events * 1000
+    finally:
+        storage.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--dir", default=None, help="parent directory of the temp storages")
+    args = parser.parse_args()
+    stock, pooled = [], []
+    for _ in range(3):
+        stock.append(ms_per_event(SqliteEventLogStorage, args.events, args.dir))
+        pooled.append(ms_per_event(PooledSqliteEventLogStorage, args.events, args.dir))
+    print(f"machine: {machine()}")
+    print(f"directory: {args.dir or tempfile.gettempdir()}, {args.events} materialisation events per measurement")
+    print(f"SqliteEventLogStorage (Dagster):  median {statistics.median(stock):.2f} ms/event  {[round(x, 2) for x in stock]}")
+    print(f"PooledSqliteEventLogStorage:      median {statistics.median(pooled):.2f} ms/event  {[round(x, 2) for x in pooled]}")
+    print(f"ratio: {statistics.median(stock) / statistics.median(pooled):.1f}x fewer ms per event")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
