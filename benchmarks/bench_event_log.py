@@ -16,36 +16,24 @@ import tempfile
 import time
 from pathlib import Path
 
-import dagster as dg
-from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
-from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import machine  # noqa: E402
 
 from stock_assets.storage.dagster_event_log import PooledSqliteEventLogStorage  # noqa: E402
+from stock_assets_tests.storage.event_entries import materialization  # noqa: E402
 
 RUN_ID = "bench000-0000-0000-0000-000000000000"
-
-
-def materialization(partition: str) -> EventLogEntry:
-    event = DagsterEvent(
-        DagsterEventType.ASSET_MATERIALIZATION.value,
-        "__ASSET_JOB",
-        event_specific_data=StepMaterializationData(dg.AssetMaterialization("daily_ohlcv", partition=partition)),
-    )
-    return EventLogEntry(error_info=None, level="debug", user_message="", run_id=RUN_ID,
-                         timestamp=time.time(), dagster_event=event)
 
 
 def ms_per_event(storage_class, events: int, parent: str | None) -> float:
     storage = storage_class(tempfile.mkdtemp(prefix="bench_event_log_", dir=parent))
     try:
-        storage.store_event(materialization("warm-up"))  # creates the run shard
+        storage.store_event(materialization(RUN_ID, "warm-up"))  # creates the run shard
         started = time.perf_counter()
         for i in range(events):
-            storage.store_event(materialization(f"p{i}"))
+            storage.store_event(materialization(RUN_ID, f"p{i}"))
         return (time.perf_counter() - started) / events * 1000
     finally:
         storage.dispose()

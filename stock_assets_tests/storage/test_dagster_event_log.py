@@ -18,24 +18,13 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
-from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
 
 from stock_assets.settings import REPO_ROOT
 from stock_assets.storage.dagster_event_log import MAX_OPEN_SHARDS, PooledSqliteEventLogStorage
+from stock_assets_tests.storage.event_entries import materialization
 
 RUN_ID = "0" * 8 + "-0000-0000-0000-" + "0" * 12
-
-
-def materialization(run_id: str, partition: str) -> EventLogEntry:
-    event = DagsterEvent(
-        DagsterEventType.ASSET_MATERIALIZATION.value,
-        "daily_prices_job",
-        event_specific_data=StepMaterializationData(dg.AssetMaterialization("daily_ohlcv", partition=partition)),
-    )
-    return EventLogEntry(error_info=None, level="debug", user_message="", run_id=run_id,
-                         timestamp=time.time(), dagster_event=event)
 
 
 def partitions_stored(base_dir: Path, run_id: str = RUN_ID) -> list[str]:
