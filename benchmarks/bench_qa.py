@@ -29,8 +29,8 @@ def measure() -> dict:
 
     from bench_data import FIRST, LAST, SYMBOLS, build
     from stock_assets.lib import synthetic
-    from stock_assets.lib.qa_catalog import ENGINE_CHECKS
-    from stock_assets.lib.qa_engine import LakeQa
+    from stock_assets.lib.qa.catalog import ENGINE_CHECKS
+    from stock_assets.lib.qa.engine import LakeQa
 
     lake, actions = build(log=lambda *_: None)
     files = dict(zip(lake.partition_days("daily_ohlcv"), lake.partition_files("daily_ohlcv")))
@@ -57,9 +57,9 @@ def nightly() -> dict:
     import polars as pl
 
     from bench_data import LAST, build
-    from stock_assets.lib import qa_gx
-    from stock_assets.lib.qa_catalog import ENGINE_CHECKS
-    from stock_assets.lib.qa_engine import LakeQa
+    from stock_assets.lib.qa import gx as qa_gx
+    from stock_assets.lib.qa.catalog import ENGINE_CHECKS
+    from stock_assets.lib.qa.engine import LakeQa
     from stock_assets.lib.schema import DAILY_OHLCV
 
     lake, actions = build(log=lambda *_: None)

@@ -13,7 +13,7 @@ import math
 import polars as pl
 
 from stock_assets.lib import calendar
-from stock_assets.lib.qa_catalog import Thresholds
+from stock_assets.lib.qa.catalog import Thresholds
 
 # The QA price_jump rule, so every jump shown here is the one qa.failures holds: a move whose
 # size |ln(close / previous close)| exceeds ln(1 + threshold), in either direction.

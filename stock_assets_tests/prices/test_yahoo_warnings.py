@@ -27,5 +27,5 @@ def test_plain_yfinance_prints_the_deprecation_warning():
 
 
 def test_import_yfinance_silences_it():
-    code = "stock_assets.defs.prices.yahoo_fetch as f; f.import_yfinance()"
+    code = "stock_assets.defs.prices.yahoo.fetch as f; f.import_yfinance()"
     assert "The inplace keyword" not in _stderr(code)

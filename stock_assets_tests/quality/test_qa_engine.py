@@ -6,9 +6,11 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from stock_assets.lib import qa_fetch, qa_records, validation
-from stock_assets.lib.qa_catalog import Thresholds
-from stock_assets.lib.qa_engine import LakeQa
+from stock_assets.lib import validation
+from stock_assets.lib.qa import fetch_errors as qa_fetch
+from stock_assets.lib.qa import records as qa_records
+from stock_assets.lib.qa.catalog import Thresholds
+from stock_assets.lib.qa.engine import LakeQa
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets_tests.quality.helpers import JUNE, files, splits, symbol, write_synthetic
 
@@ -199,7 +201,7 @@ def test_gx_reads_are_merged_into_chunks_of_at_least_min_rows():
 
     import polars as pl
 
-    from stock_assets.lib.qa_gx import rechunk
+    from stock_assets.lib.qa.gx import rechunk
 
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(7)]
     reads = [(d, pl.DataFrame({"n": list(range(i * 10, i * 10 + 10))})) for i, d in enumerate(days)]

@@ -155,7 +155,7 @@ def test_a_holiday_partition_passes_as_market_closed(loaded, instance, warehouse
 
 def test_daily_ohlcv_has_a_cron_freshness_policy_and_checks_take_thresholds_as_config():
     from stock_assets.defs.quality.config import QaConfig
-    from stock_assets.lib.qa_catalog import Thresholds
+    from stock_assets.lib.qa.catalog import Thresholds
 
     spec = prices.assets.daily_prices.specs_by_key[dg.AssetKey("daily_ohlcv")]
     assert spec.freshness_policy.deadline_cron == "0 20 * * 1-5"

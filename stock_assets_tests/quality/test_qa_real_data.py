@@ -10,7 +10,7 @@ import pytest
 
 from stock_assets.defs.quality import inputs
 from stock_assets.lib import calendar
-from stock_assets.lib.qa_engine import LakeQa
+from stock_assets.lib.qa.engine import LakeQa
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.lake import ParquetLake
 from stock_assets_tests.conftest import shared_data

@@ -88,7 +88,7 @@ class YahooQuoteSource(QuoteSource):
         return "yahoo"
 
     def latest(self, symbols: Sequence[str], now: dt.datetime) -> pl.DataFrame:
-        from stock_assets.defs.prices.yahoo_fetch import import_yfinance
+        from stock_assets.defs.prices.yahoo.fetch import import_yfinance
 
         yf = import_yfinance()
 

@@ -1,8 +1,8 @@
-"""Run config of the QA checks: the thresholds of lib/qa_catalog.py, overridable per run."""
+"""Run config of the QA checks: the thresholds of lib/qa/catalog.py, overridable per run."""
 
 import dagster as dg
 
-from stock_assets.lib.qa_catalog import Thresholds
+from stock_assets.lib.qa.catalog import Thresholds
 
 _D = Thresholds()
 

@@ -1,6 +1,6 @@
 """The Great Expectations suite as a blocking asset check on `daily_ohlcv`.
 
-GX is imported inside the check (lib/qa_gx.py) so that loading the code location and every
+GX is imported inside the check (lib/qa/gx.py) so that loading the code location and every
 other step stay fast; the context is ephemeral, so nothing is written to the repository.
 """
 
@@ -10,8 +10,8 @@ from stock_assets.defs.partitions import parse_partition_key, trading_days
 from stock_assets.defs.quality import recorder
 from stock_assets.defs.quality.price_checks import ASSET, _utcnow
 from stock_assets.defs.quality.results import check_result
-from stock_assets.lib import qa_gx
-from stock_assets.lib.qa_catalog import CHECKS
+from stock_assets.lib.qa import gx as qa_gx
+from stock_assets.lib.qa.catalog import CHECKS
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.resource import WarehouseResource
 

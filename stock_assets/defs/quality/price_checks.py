@@ -2,7 +2,7 @@
 
 Why they read the lake rather than the frame in memory: they check what people will query,
 so they also catch a partition damaged after it was written, and they can be re-run alone
-from the UI. All rules run in DuckDB over the lake files (lib/qa_engine.py); the history
+from the UI. All rules run in DuckDB over the lake files (lib/qa/engine.py); the history
 rules read a look-back window before the partition. ERROR checks are blocking: a failure
 stops downstream assets (qa_summary, the dashboard) in the same run. Every evaluation is
 recorded in qa.failures / qa.summary (recorder.py).
@@ -17,9 +17,10 @@ from stock_assets.defs.partitions import parse_partition_key, trading_days
 from stock_assets.defs.quality import inputs, recorder
 from stock_assets.defs.quality.config import QaConfig
 from stock_assets.defs.quality.results import check_result
-from stock_assets.lib import calendar, qa_fetch
-from stock_assets.lib.qa_catalog import CHECKS, ENGINE_CHECKS
-from stock_assets.lib.qa_engine import LakeQa
+from stock_assets.lib import calendar
+from stock_assets.lib.qa import fetch_errors as qa_fetch
+from stock_assets.lib.qa.catalog import CHECKS, ENGINE_CHECKS
+from stock_assets.lib.qa.engine import LakeQa
 from stock_assets.storage.resource import WarehouseResource
 
 ASSET = "daily_ohlcv"

@@ -14,7 +14,7 @@ import datetime as dt
 
 import polars as pl
 
-from stock_assets.lib import qa_records
+from stock_assets.lib.qa import records as qa_records
 from stock_assets.lib.validation import Outcome
 from stock_assets.storage.warehouse import Warehouse
 

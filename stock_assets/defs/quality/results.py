@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from stock_assets.lib import markdown
-from stock_assets.lib.qa_catalog import CHECKS, ERROR
+from stock_assets.lib.qa.catalog import CHECKS, ERROR
 from stock_assets.lib.validation import Outcome
 
 

@@ -14,8 +14,9 @@ import dagster as dg
 import polars as pl
 
 from stock_assets.defs.partitions import trading_days, window_days
-from stock_assets.lib import markdown, qa_records
-from stock_assets.lib.qa_catalog import CHECKS, ERROR, INFO, WARN
+from stock_assets.lib import markdown
+from stock_assets.lib.qa import records as qa_records
+from stock_assets.lib.qa.catalog import CHECKS, ERROR, INFO, WARN
 from stock_assets.storage.resource import WarehouseResource
 
 OVERALL = "overall"

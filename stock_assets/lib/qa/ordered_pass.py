@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from stock_assets.lib import calendar, validation
-from stock_assets.lib.qa_catalog import Thresholds
+from stock_assets.lib.qa.catalog import Thresholds
 
 ROW_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
 BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time

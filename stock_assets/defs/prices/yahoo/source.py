@@ -1,10 +1,10 @@
 """`YahooPriceSource`: Yahoo Finance through yfinance, hardened.
 
 Batches of `yf.download(..., auto_adjust=False, actions=True, multi_level_index=False)` on a
-thread pool, one shared pooled HTTP session (`yahoo_session.py`) paced by an adaptive token
+thread pool, one shared pooled HTTP session (`yahoo/session.py`) paced by an adaptive token
 bucket and guarded by a circuit breaker, per-symbol fallback and retry passes
-(`yahoo_fetch.py`), every failure coded (`yahoo_errors.py`), prices converted back to as
-traded (`yahoo_frames.py`, `lib/adjust.py`). Every knob is resource config, overridable per
+(`yahoo/fetch.py`), every failure coded (`yahoo/errors.py`), prices converted back to as
+traded (`yahoo/frames.py`, `lib/adjust.py`). Every knob is resource config, overridable per
 run in the launchpad; the defaults suit a 2-core machine and Yahoo on a normal night.
 """
 
@@ -20,11 +20,11 @@ from collections.abc import Sequence
 import polars as pl
 from pydantic import Field
 
-from stock_assets.defs.prices import yahoo_frames
+from stock_assets.defs.prices.yahoo import frames as yahoo_frames
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult, PriceSource, ProgressLog
-from stock_assets.defs.prices.yahoo_fetch import BatchFetcher, FetchPlan, import_yfinance
-from stock_assets.defs.prices.yahoo_progress import FetchProgress
-from stock_assets.defs.prices.yahoo_session import YahooSession
+from stock_assets.defs.prices.yahoo.fetch import BatchFetcher, FetchPlan, import_yfinance
+from stock_assets.defs.prices.yahoo.progress import FetchProgress
+from stock_assets.defs.prices.yahoo.session import YahooSession
 from stock_assets.lib.breaker import CircuitBreaker
 from stock_assets.lib.ratelimit import AdaptiveTokenBucket
 from stock_assets.lib.retry import RetryPolicy

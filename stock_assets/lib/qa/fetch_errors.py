@@ -10,7 +10,7 @@ import datetime as dt
 
 import polars as pl
 
-from stock_assets.lib.qa_catalog import Thresholds
+from stock_assets.lib.qa.catalog import Thresholds
 from stock_assets.lib.validation import Outcome
 
 

@@ -3,7 +3,7 @@
 Why this shape: the same code checks one day (~9k rows) at night and ten years (~22 M rows)
 in a backfill. The row rules (lib/validation.py, the same code as the price asset's
 quarantine) and the history rules run in one ordered pass over the daily files
-(lib/qa_history.py: no sort of 22 M rows, flat memory); the schema comparison reads only
+(lib/qa/history.py: no sort of 22 M rows, flat memory); the schema comparison reads only
 Parquet footers, and completeness is two small DuckDB queries. Python never loops over rows:
 it loops over days, each a vectorised step.
 
@@ -22,8 +22,8 @@ import duckdb
 import polars as pl
 
 from stock_assets.lib import calendar
-from stock_assets.lib.qa_catalog import Thresholds
-from stock_assets.lib.qa_history import HistoryChecks
+from stock_assets.lib.qa.catalog import Thresholds
+from stock_assets.lib.qa.history import HistoryChecks
 from stock_assets.lib.schema import DAILY_OHLCV, REQUIRED_NOT_NULL, schema_differences
 from stock_assets.lib.validation import Outcome
 
@@ -168,7 +168,7 @@ class LakeQa:
                         "expected_symbols": n, "sessions": per_day.height, "failing_sessions": failing.height},
                        threshold=self.t.min_completeness)
 
-    # -- history rules (qa_history) ------------------------------------------------------------
+    # -- history rules (lib/qa/history.py) ------------------------------------------------------------
     def missing_dates(self) -> Outcome:
         return self.history.missing_dates()
 

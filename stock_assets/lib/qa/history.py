@@ -1,7 +1,7 @@
 """The history checks (missing_dates, lag, price_jump, iqr_jump, volume_spike, duplicates).
 
 Each rule is a filter or a small aggregate over what the ordered pass over the daily files
-kept (lib/qa_pass.py): gaps, jumps, volume z-scores, moves, the last session per symbol.
+kept (lib/qa/ordered_pass.py): gaps, jumps, volume z-scores, moves, the last session per symbol.
 
 Moves are measured in log terms, so a rise x4 and a fall to a quarter are the same 300 %
 move: a 4:1 split and a 1:10 reverse split are both caught. A move is *explained* when the
@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from stock_assets.lib import calendar
-from stock_assets.lib.qa_pass import DailyPass, concat_parts
+from stock_assets.lib.qa.ordered_pass import DailyPass, concat_parts
 from stock_assets.lib.validation import Outcome
 
 EVER = dt.date(1900, 1, 1)
@@ -25,7 +25,7 @@ _EMPTY = pl.DataFrame(schema=FAILURE_SCHEMA)
 
 
 class HistoryChecks(DailyPass):
-    """The history rules, each read from what the ordered pass kept (lib/qa_pass.py)."""
+    """The history rules, each read from what the ordered pass kept (lib/qa/ordered_pass.py)."""
 
     # -- checks ------------------------------------------------------------------------
     def duplicates(self) -> Outcome:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from stock_assets.defs.prices import yahoo_errors, yahoo_frames
-from stock_assets.defs.prices.yahoo_progress import FetchProgress
-from stock_assets.defs.prices.yahoo_session import FetchCancelled, YahooSession
+from stock_assets.defs.prices.yahoo import errors as yahoo_errors
+from stock_assets.defs.prices.yahoo import frames as yahoo_frames
+from stock_assets.defs.prices.yahoo.progress import FetchProgress
+from stock_assets.defs.prices.yahoo.session import FetchCancelled, YahooSession
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.retry import RetryPolicy, retry
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from stock_assets.defs.prices.yahoo_session import Observation
+from stock_assets.defs.prices.yahoo.session import Observation
 from stock_assets.lib.errors import RETRYABLE, CodedError, ErrorCode
 
 _TIMEOUT_NAMES = {"Timeout", "ReadTimeout", "ConnectTimeout", "TimeoutError", "OperationTimedOut"}
