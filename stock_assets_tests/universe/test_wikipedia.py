@@ -25,9 +25,9 @@ def test_real_sp500_pages(name, has_id, dated):
     assert frame["sector"].null_count() == 0 and frame["sub_industry"].null_count() == 0
     assert frame["cik"].str.contains(r"^\d{10}$").all()
     assert frame["date_added"].drop_nulls().len() >= dated
-    assert set(frame["exchange"].drop_nulls()) <= {"NYSE", "NASDAQ", "Cboe BZX"}
+    assert set(frame["exchange"].drop_nulls()) <= {"XNYS", "XNAS", "BATS"}
     brk = frame.filter(frame["yahoo_symbol"] == "BRK-B").row(0, named=True)
-    assert brk["symbol"] == "BRK.B" and brk["exchange"] == "NYSE" and brk["cik"] == "0001067983"
+    assert brk["symbol"] == "BRK.B" and brk["exchange"] == "XNYS" and brk["cik"] == "0001067983"
 
 
 @pytest.mark.parametrize("fixture, count", [("sp500_modern.html", 5), ("sp500_legacy.html", 3)])
@@ -36,7 +36,7 @@ def test_sp500_fixtures_both_layouts(fixture, count):
     assert frame.height == count
     row = frame.filter(frame["symbol"] == "AAPL").row(0, named=True)
     assert (row["exchange"], row["sector"], row["cik"], row["date_added"]) == (
-        "NASDAQ", "Information Technology", "0000320193", "1982-11-30")
+        "XNAS", "Information Technology", "0000320193", "1982-11-30")
     assert "BRK-B" in frame["yahoo_symbol"].to_list()
 
 
@@ -44,7 +44,7 @@ def test_ftse100_fixture_maps_to_london_suffix():
     parsed = ftse100.parse((FIXTURES / "ftse100.html").read_text())
     frame = parsed.frame("ftse100")
     assert frame["yahoo_symbol"].to_list() == ["III.L", "BP.L", "BT-A.L", "RR.L", "SHEL.L", "VOD.L"]
-    assert set(frame["exchange"]) == {"LSE"}
+    assert set(frame["exchange"]) == {"XLON"}
     assert frame.filter(frame["yahoo_symbol"] == "VOD.L")["sector"].item() == "Telecommunications Service Providers"
     assert [(r.raw, bool(r.reason)) for r in parsed.rejected] == [("../x", True)]
 
@@ -53,7 +53,7 @@ def test_dax40_fixture_maps_to_xetra_suffix():
     parsed = dax40.parse((FIXTURES / "dax40.html").read_text())
     frame = parsed.frame("dax40")
     assert frame["yahoo_symbol"].to_list() == ["ADS.DE", "1COV.DE", "P911.DE", "SAP.DE", "SIE.DE"]
-    assert set(frame["exchange"]) == {"XETRA"}
+    assert set(frame["exchange"]) == {"XETR"}
     assert [r.raw for r in parsed.rejected] == ["'; DROP TABLE x;--"]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from stock_assets.lib import markets
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.symbols import Rejected
@@ -39,11 +40,22 @@ class ParsedListing:
         return pl.DataFrame(data, schema=LISTING_COLUMNS)
 
 
-def row(symbol: str, yahoo_symbol: str, name: str | None, exchange: str | None, **extra) -> dict:
-    """A listing row with every column present."""
+def row(symbol: str, yahoo_symbol: str, name: str | None, exchange: str | None, *,
+        asset_class: str | None = None, currency: str | None = None, **extra) -> dict:
+    """A listing row with every column present, its instrument columns resolved by lib/markets.py.
+
+    `exchange` is the venue the source states (a MIC or a name such as `NYSE Arca`), needed
+    for a bare US symbol; `asset_class` and `currency` are what the source states, if anything.
+    Raises UnknownMarket (an InvalidSymbol: the caller records the row as rejected) when the
+    market cannot be told.
+    """
+    is_etf = bool(extra.pop("is_etf", False))
+    instrument = markets.instrument_for(
+        yahoo_symbol, exchange, asset_class=asset_class or (markets.ETF if is_etf else None), currency=currency)
     base = dict.fromkeys(LISTING_COLUMNS)
-    base.update(symbol=symbol, yahoo_symbol=yahoo_symbol, name=name or None, exchange=exchange,
-                is_etf=False)
+    base.update(symbol=symbol, yahoo_symbol=yahoo_symbol, name=name or None, exchange=instrument.exchange,
+                calendar=instrument.calendar, currency=instrument.currency, asset_class=instrument.asset_class,
+                is_etf=is_etf or instrument.asset_class == markets.ETF)
     base.update(extra)
     return base
 

@@ -9,7 +9,7 @@ from stock_assets.lib.listings.wikipedia import TableSpec, as_row, parse_table
 from stock_assets.lib.symbols import foreign_symbol
 
 SUFFIX = ".DE"
-EXCHANGE = "XETRA"
+EXCHANGE = "XETR"
 SPEC = TableSpec(
     fields={
         "symbol": ("ticker", "ticker symbol", "symbol"),

@@ -9,7 +9,7 @@ from stock_assets.lib.listings.wikipedia import TableSpec, as_row, parse_table
 from stock_assets.lib.symbols import foreign_symbol
 
 SUFFIX = ".L"
-EXCHANGE = "LSE"
+EXCHANGE = "XLON"
 SPEC = TableSpec(
     fields={
         "symbol": ("ticker", "epic", "symbol"),
