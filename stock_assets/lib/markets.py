@@ -66,6 +66,15 @@ US_MICS = ("XNAS", "XNYS", "ARCX", "XASE", "BATS", "IEXG", "XCHI")
 # Yahoo's exchange suffixes for the venues above. Yahoo quotes London in pence (GBp).
 SUFFIXES: dict[str, str] = {".L": "XLON", ".DE": "XETR", ".PA": "XPAR", ".AS": "XAMS"}
 
+# Yahoo suffixes of markets the project has no calendar for yet: named so that `ABI.BR` is
+# refused as "Brussels, not supported" instead of being read as a share class (`ABI-BR`).
+UNSUPPORTED_SUFFIXES: dict[str, str] = {
+    ".BR": "Euronext Brussels", ".MI": "Borsa Italiana", ".LS": "Euronext Lisbon", ".IR": "Euronext Dublin",
+    ".OL": "Oslo Børs", ".SW": "SIX Swiss", ".F": "Frankfurt floor", ".DU": "Düsseldorf", ".MC": "Madrid",
+    ".VI": "Vienna", ".ST": "Stockholm", ".CO": "Copenhagen", ".HE": "Helsinki", ".TO": "Toronto",
+    ".AX": "ASX", ".T": "Tokyo", ".HK": "Hong Kong", ".JO": "Johannesburg",
+}
+
 # Names listings write for a venue (lower case) -> MIC. MICs themselves are accepted too.
 VENUE_NAMES: dict[str, str] = {
     "nasdaq": "XNAS", "nyse": "XNYS", "nyse arca": "ARCX", "nyse american": "XASE",
@@ -145,6 +154,9 @@ def instrument_for(
         raise UnknownMarket(yahoo_symbol, f"{suffix!r} symbols (currencies, other contracts) are not supported; "
                                           "futures are written ROOT=F")
     if suffix:
+        if suffix in UNSUPPORTED_SUFFIXES:
+            raise UnknownMarket(yahoo_symbol, f"{suffix!r} is {UNSUPPORTED_SUFFIXES[suffix]}, a market not "
+                                              f"supported yet; supported suffixes: {', '.join(SUFFIXES)}")
         if suffix not in SUFFIXES:
             raise UnknownMarket(yahoo_symbol, f"unknown exchange suffix {suffix!r}; known: {', '.join(SUFFIXES)}")
         venue = VENUES[SUFFIXES[suffix]]

@@ -19,6 +19,7 @@ from stock_assets.lib.symbols import Rejected
 
 _HTML_START = re.compile(r"^\s*(<!doctype\s+html|<html|<\?xml|<head|<body)", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 # A layout that loses this share of its rows to malformed lines has changed, not a few rows.
 MAX_MALFORMED_SHARE = 0.05
 
@@ -79,3 +80,12 @@ def refuse_malformed(rejected_rows: int, total_rows: int, what: str) -> None:
             f"{what}: {rejected_rows} of {total_rows} rows do not fit the expected layout "
             f"(more than {MAX_MALFORMED_SHARE:.0%}); the layout has changed",
         )
+
+
+def isin_or_none(raw: str | None) -> str | None:
+    """An ISIN as the source wrote it when it has the ISIN shape (CC + 9 + check digit), else None.
+
+    Why not a rejection: the ISIN is descriptive; a malformed one must not cost the symbol.
+    """
+    value = (raw or "").strip().upper()
+    return value if _ISIN.match(value) else None
