@@ -37,7 +37,7 @@ def test_source_states_asset_class_and_currency():
 
 @pytest.mark.parametrize("symbol, hint, reason", [
     ("VOD.XX", None, "unknown exchange suffix '.XX'"),
-    ("ABI.BR", None, "unknown exchange suffix '.BR'"),
+    ("ABI.BR", None, "'.BR' is Euronext Brussels, a market not supported yet"),
     ("AAPL", None, "the venue is unknown"),
     ("AAPL", "Moon Exchange", "unknown exchange 'Moon Exchange'"),
     ("VOD", "XLON", "need the Yahoo suffix '.L'"),
