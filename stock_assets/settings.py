@@ -19,6 +19,25 @@ UNIVERSES = ("sp500", "nasdaq", "us", "synthetic")
 DEFAULT_NASDAQ_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/nasdaqlisted.txt"
 DEFAULT_OTHER_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/otherlisted.txt"
 DEFAULT_SP500_URL = "https://en.wikipedia.org/wiki/List_of_S%26P_500_companies"
+# Every listing source fetched from a URL, with its default; `STOCK_ASSETS_<NAME>_URL` overrides
+# each (https:// or file://). defs/universe/scrapers.py pairs each name with its parser.
+DEFAULT_LISTING_URLS = {
+    "nasdaq_listed": DEFAULT_NASDAQ_LISTED_URL,
+    "other_listed": DEFAULT_OTHER_LISTED_URL,
+    "sp500": DEFAULT_SP500_URL,
+    "ftse100": "https://en.wikipedia.org/wiki/FTSE_100_Index",
+    "ftse250": "https://en.wikipedia.org/wiki/FTSE_250_Index",
+    "dax40": "https://en.wikipedia.org/wiki/DAX",
+    "mdax": "https://en.wikipedia.org/wiki/MDAX",
+    "cac40": "https://en.wikipedia.org/wiki/CAC_40",
+    "aex": "https://en.wikipedia.org/wiki/AEX_index",
+    "euronext": "https://live.euronext.com/en/pd_es/data/stocks/download?mics=dm_all_stock",
+    "xetra": ("https://www.xetra.com/resource/blob/1528/fd276b284c2590e4645b8be8e1e5e601/data/"
+              "t7-xetr-allTradableInstruments.csv"),
+}
+# Sources read from a setting instead of a URL.
+CONFIGURED_SOURCES = ("futures",)
+DEFAULT_FUTURES = "ES=F,NQ=F,YM=F,RTY=F,MES=F,MNQ=F,MYM=F,CL=F,GC=F,SI=F,ZN=F,ZB=F"
 
 
 class SettingsError(ValueError):
@@ -36,6 +55,8 @@ class Settings:
     nasdaq_listed_url: str = DEFAULT_NASDAQ_LISTED_URL
     other_listed_url: str = DEFAULT_OTHER_LISTED_URL
     sp500_url: str = DEFAULT_SP500_URL
+    listing_urls: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LISTING_URLS))
+    futures: tuple[str, ...] = tuple(DEFAULT_FUTURES.split(","))
     telegram_token: str | None = None
     telegram_chat_id: str | None = None
     alert_webhook_url: str | None = None
@@ -51,12 +72,7 @@ class Settings:
                 f"use one of {', '.join(SOURCES)}."
             )
         default_universe = "synthetic" if source == "synthetic" else "sp500"
-        universe = env.get("STOCK_ASSETS_UNIVERSE", default_universe).strip().lower()
-        if universe not in UNIVERSES:
-            raise SettingsError(
-                f"STOCK_ASSETS_UNIVERSE={universe!r} is not a known universe; "
-                f"use one of {', '.join(UNIVERSES)}."
-            )
+        universe = _universe(env.get("STOCK_ASSETS_UNIVERSE", default_universe))
         raw_count = env.get("STOCK_ASSETS_SYNTHETIC_TICKERS", "500")
         try:
             synthetic_tickers = int(raw_count)
@@ -75,11 +91,20 @@ class Settings:
             nasdaq_listed_url=env.get("STOCK_ASSETS_NASDAQ_LISTED_URL", DEFAULT_NASDAQ_LISTED_URL),
             other_listed_url=env.get("STOCK_ASSETS_OTHER_LISTED_URL", DEFAULT_OTHER_LISTED_URL),
             sp500_url=env.get("STOCK_ASSETS_SP500_URL", DEFAULT_SP500_URL),
+            listing_urls={name: env.get(f"STOCK_ASSETS_{name.upper()}_URL") or url
+                          for name, url in DEFAULT_LISTING_URLS.items()},
+            futures=tuple(f.strip().upper() for f in env.get("STOCK_ASSETS_FUTURES", DEFAULT_FUTURES).split(",")
+                          if f.strip()),
             telegram_token=env.get("STOCK_ASSETS_TELEGRAM_TOKEN") or None,
             telegram_chat_id=env.get("STOCK_ASSETS_TELEGRAM_CHAT_ID") or None,
             alert_webhook_url=env.get("STOCK_ASSETS_ALERT_WEBHOOK_URL") or None,
             ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
         )
+
+    @property
+    def universe_names(self) -> tuple[str, ...]:
+        """`STOCK_ASSETS_UNIVERSE` as its list of names (`sp500,ftse100` -> ('sp500', 'ftse100'))."""
+        return tuple(self.universe.split(","))
 
     @property
     def lake_dir(self) -> Path:
@@ -92,3 +117,24 @@ class Settings:
     @property
     def dashboard_dir(self) -> Path:
         return self.data_dir / "dashboard"
+
+
+def _universe(raw: str) -> str:
+    """`STOCK_ASSETS_UNIVERSE` checked and normalised: a universe (`us`) or a comma list of sources.
+
+    Each name is a universe of UNIVERSES or a listing source (DEFAULT_LISTING_URLS,
+    CONFIGURED_SOURCES), each once; `synthetic` stands alone (it replaces every live source).
+    """
+    names = list(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
+    known = (*UNIVERSES, *DEFAULT_LISTING_URLS, *CONFIGURED_SOURCES)
+    bad = [n for n in names if n not in known]
+    if bad or not names:
+        raise SettingsError(
+            f"STOCK_ASSETS_UNIVERSE={raw.strip().lower()!r} is not a known universe; "
+            f"use one of {', '.join(UNIVERSES)}, or a comma list of sources: {', '.join(known[len(UNIVERSES):])}."
+        )
+    if "synthetic" in names and len(names) > 1:
+        raise SettingsError(
+            f"STOCK_ASSETS_UNIVERSE={raw.strip()!r}: synthetic stands alone (it replaces every live source)."
+        )
+    return ",".join(names)

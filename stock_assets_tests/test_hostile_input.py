@@ -17,9 +17,9 @@ HOSTILE = ["../../etc", "A'; DROP TABLE x;--", "..\\boot", "AAPL/../../x", "$(rm
 def _rows(symbols: list[str], raw: list[str] | None = None) -> pl.DataFrame:
     raw = raw or symbols
     return pl.DataFrame(
-        {"symbol": raw, "yahoo_symbol": symbols, "name": "Hostile Inc", "exchange": "NYSE",
+        {"symbol": raw, "yahoo_symbol": symbols, "name": "Hostile Inc", "exchange": "XNYS",
          "sector": None, "sub_industry": None, "is_etf": False, "date_added": None, "cik": None,
-         "source": "hostile"},
+         "source": "hostile", "calendar": "XNYS", "currency": "USD", "asset_class": "equity", "isin": None},
         schema=LISTING_COLUMNS,
     )
 

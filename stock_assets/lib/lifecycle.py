@@ -10,12 +10,17 @@ import datetime as dt
 
 import polars as pl
 
+from stock_assets.lib import markets
+
 ACTIVE, DELISTED, ARCHIVED = "active", "delisted", "archived"
 DEFAULT_ARCHIVE_AFTER_DAYS = 365
 
+# The instrument columns lib/markets.py resolves from a symbol (`isin` comes from the source only).
+MARKET_FIELDS = ("exchange", "calendar", "currency", "asset_class")
 TICKER_COLUMNS = {
     "symbol": pl.String, "yahoo_symbol": pl.String, "name": pl.String, "exchange": pl.String,
     "sources": pl.String, "sector": pl.String, "sub_industry": pl.String, "is_etf": pl.Boolean,
+    "calendar": pl.String, "currency": pl.String, "asset_class": pl.String, "isin": pl.String,
     "status": pl.String, "first_seen": pl.Datetime("us"), "last_seen": pl.Datetime("us"),
     "delisted_on": pl.Date, "archived_on": pl.Date, "updated_at": pl.Datetime("us"),
 }
@@ -23,6 +28,7 @@ LISTING_COLUMNS = {
     "symbol": pl.String, "yahoo_symbol": pl.String, "name": pl.String, "exchange": pl.String,
     "sector": pl.String, "sub_industry": pl.String, "is_etf": pl.Boolean,
     "date_added": pl.String, "cik": pl.String, "source": pl.String,
+    "calendar": pl.String, "currency": pl.String, "asset_class": pl.String, "isin": pl.String,
 }
 
 
@@ -38,7 +44,9 @@ def apply_scrape(
 ) -> pl.DataFrame:
     """The ticker table after a scrape that saw `listing` at `scraped_at`.
 
-    Listed symbols become (or stay) active, with their descriptive fields refreshed;
+    Listed symbols become (or stay) active, with their descriptive fields refreshed (the
+    instrument columns too: a listing is the authority on where a symbol trades; an ISIN the
+    new listing lacks is kept from before);
     active symbols missing from the listing become delisted as of the scrape day; symbols
     delisted for longer than `archive_after_days` become archived. Nothing is deleted.
     """
@@ -50,6 +58,8 @@ def apply_scrape(
             pl.col("source").unique().sort().str.join(",").alias("sources"),
             pl.col("sector").drop_nulls().first(), pl.col("sub_industry").drop_nulls().first(),
             pl.col("is_etf").any(),
+            pl.col("calendar").first(), pl.col("currency").first(), pl.col("asset_class").first(),
+            pl.col("isin").drop_nulls().first(),
         )
     )
     cur = current.select(list(TICKER_COLUMNS)).cast(TICKER_COLUMNS)
@@ -72,6 +82,9 @@ def apply_scrape(
         sector=pl.when(listed).then(pl.coalesce("sector_new", "sector")).otherwise(pl.col("sector")),
         sub_industry=pl.when(listed).then(pl.coalesce("sub_industry_new", "sub_industry")).otherwise(pl.col("sub_industry")),
         is_etf=pl.when(listed).then(pl.col("is_etf_new")).otherwise(pl.col("is_etf")).fill_null(False),
+        **{c: pl.when(listed).then(pl.col(f"{c}_new")).otherwise(pl.col(c))
+           for c in ("calendar", "currency", "asset_class")},
+        isin=pl.when(listed).then(pl.coalesce("isin_new", "isin")).otherwise(pl.col("isin")),
         status=status,
         first_seen=pl.when(known).then(pl.col("first_seen")).otherwise(stamp),
         last_seen=pl.when(listed).then(stamp).otherwise(pl.col("last_seen")),
@@ -105,3 +118,35 @@ def changes(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, pl.DataFrame
         "delisted": diff.filter((pl.col("before") == ACTIVE) & (pl.col("after") == DELISTED)),
         "archived": diff.filter((pl.col("before") == DELISTED) & (pl.col("after") == ARCHIVED)),
     }
+
+
+def backfill_instruments(current: pl.DataFrame) -> pl.DataFrame:
+    """Rows stored before the instrument columns existed, given them from what they hold.
+
+    Why: a warehouse written by an older version has `exchange` as a name (`NYSE`, `LSE`)
+    and no calendar or currency. Listed rows are refreshed by the next scrape anyway; a
+    delisted or archived row never is, so it is resolved here from its symbol and old
+    exchange name (lib/markets.py). A row the table cannot resolve keeps NULLs: never a guess.
+    """
+    todo = current.filter(pl.col("calendar").is_null())
+    if todo.height == 0:
+        return current
+    resolved = {}
+    for symbol, exchange, is_etf in todo.select("yahoo_symbol", "exchange", "is_etf").iter_rows():
+        try:
+            resolved[symbol] = markets.instrument_for(symbol, exchange, asset_class="etf" if is_etf else None)
+        except markets.UnknownMarket:
+            continue
+    if not resolved:
+        return current
+    fix = pl.DataFrame(
+        {"yahoo_symbol": list(resolved), **{f"{c}_fix": [getattr(i, c) for i in resolved.values()]
+                                           for c in MARKET_FIELDS}},
+        schema={"yahoo_symbol": pl.String, **{f"{c}_fix": pl.String
+                                              for c in MARKET_FIELDS}},
+    )
+    return (
+        current.join(fix, on="yahoo_symbol", how="left")
+        .with_columns(**{c: pl.coalesce(f"{c}_fix", c) for c in MARKET_FIELDS})
+        .select(current.columns)
+    )

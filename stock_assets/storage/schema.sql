@@ -12,11 +12,15 @@ CREATE TABLE IF NOT EXISTS universe.tickers (
     symbol        VARCHAR NOT NULL,
     yahoo_symbol  VARCHAR NOT NULL,
     name          VARCHAR,
-    exchange      VARCHAR,
+    exchange      VARCHAR,                   -- ISO 10383 MIC (XNAS, XLON, XCME, ...)
     sources       VARCHAR,
     sector        VARCHAR,
     sub_industry  VARCHAR,
     is_etf        BOOLEAN NOT NULL DEFAULT FALSE,
+    calendar      VARCHAR,                   -- exchange_calendars name (XNYS, XLON, CMES, ...)
+    currency      VARCHAR,                   -- as Yahoo quotes it (USD, GBp, EUR)
+    asset_class   VARCHAR,                   -- equity | etf | fund | index | future
+    isin          VARCHAR,                   -- where the source gives it
     status        VARCHAR NOT NULL,          -- active | delisted | archived
     first_seen    TIMESTAMP NOT NULL,
     last_seen     TIMESTAMP NOT NULL,
@@ -37,8 +41,23 @@ CREATE TABLE IF NOT EXISTS universe.listing_snapshots (
     is_etf        BOOLEAN NOT NULL DEFAULT FALSE,
     date_added    VARCHAR,
     cik           VARCHAR,
-    run_id        VARCHAR
+    run_id        VARCHAR,
+    calendar      VARCHAR,
+    currency      VARCHAR,
+    asset_class   VARCHAR,
+    isin          VARCHAR
 );
+
+-- The instrument columns (ADR 0018) added to a warehouse written before them; the rows they
+-- held are given values at the next scrape (lib/lifecycle.py backfill_instruments).
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS calendar VARCHAR;
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS currency VARCHAR;
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS asset_class VARCHAR;
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS isin VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS calendar VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS currency VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS asset_class VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS isin VARCHAR;
 
 CREATE TABLE IF NOT EXISTS universe.rejected_symbols (
     scraped_at    TIMESTAMP NOT NULL,

@@ -45,8 +45,9 @@ def tickers() -> pl.DataFrame:
         seen = NEW_SEEN if symbol in ACTIVE_NEW else FIRST_SCRAPE
         gone = DELISTED.get(symbol)
         rows.append({
-            "symbol": symbol, "yahoo_symbol": symbol, "name": f"{symbol.title()} Inc", "exchange": "NYSE",
+            "symbol": symbol, "yahoo_symbol": symbol, "name": f"{symbol.title()} Inc", "exchange": "XNYS",
             "sources": "synthetic", "sector": "Industrials", "sub_industry": None, "is_etf": False,
+            "calendar": "XNYS", "currency": "USD", "asset_class": "equity", "isin": None,
             "status": "delisted" if gone else "active", "first_seen": seen,
             "last_seen": dt.datetime.combine(gone, dt.time(22)) if gone else dt.datetime(2024, 6, 14, 22),
             "delisted_on": gone, "archived_on": None, "updated_at": dt.datetime(2024, 6, 14, 22),

@@ -12,6 +12,7 @@ import pytest
 
 from stock_assets.defs.universe.assets import ticker_universe
 from stock_assets_tests.conftest import shared_data
+from stock_assets_tests.universe import exchange_files as xf
 from stock_assets_tests.universe import listing_files as lf
 from stock_assets_tests.universe.conftest import live_source
 
@@ -100,3 +101,32 @@ def test_wikipedia_missing_table_keeps_the_universe(tmp_path, offline_resources,
     changed_url = lf.write(tmp_path / "changed.html", changed)
     assert_refused(run(offline_resources, instance, live_source({"sp500": changed_url})), "SCRAPE_LAYOUT",
                    warehouse, before)
+
+
+@pytest.mark.parametrize("name", ["cac40", "euronext", "xetra"])  # the index pages share one parser
+def test_new_market_sources_have_the_same_guards(name, good, tmp_path, offline_resources, instance, warehouse,
+                                                 http_server):
+    """Each new source, served by a local server: an error page, HTTP 500, then a shrink after a good scrape."""
+    good_text = {"euronext": xf.euronext(), "xetra": xf.xetra()}.get(name) or (FIXTURES / f"{name}.html").read_text()
+    http_server.routes["/page"] = (200, HTML_ERROR, 0.0)
+    http_server.routes["/down"] = (500, "oops", 0.0)
+    both = ["nasdaq_listed", name]
+    nasdaq = lf.write(tmp_path / "good.txt", lf.nasdaq_listed(lf.symbols(20)))
+    for path, code in (("/page", "SCRAPE_LAYOUT"), ("/down", "SCRAPE_HTTP")):
+        source = live_source({"nasdaq_listed": nasdaq, name: f"{http_server.url}{path}"}, sources=both)
+        assert_refused(run(offline_resources, instance, source), code, warehouse, good)
+    http_server.routes["/good"] = (200, good_text, 0.0)
+    source = live_source({"nasdaq_listed": nasdaq, name: f"{http_server.url}/good"}, sources=both)
+    assert run(offline_resources, instance, source).success
+    kept = state(warehouse)
+    # the same source with one row left: more than 10 % fewer than its last good scrape
+    shrunk = {"euronext": lambda: xf.euronext(xf.EURONEXT_ROWS[:1]), "xetra": lambda: xf.xetra(xf.XETRA_ROWS[:1])}
+    if name in shrunk:
+        text = shrunk[name]()
+    else:
+        lines = good_text.split("\n")
+        body_rows = [i for i, line in enumerate(lines) if line.startswith("<tr><td>")]
+        text = "\n".join(line for i, line in enumerate(lines) if i not in body_rows[1:])
+    http_server.routes["/shrunk"] = (200, text, 0.0)
+    source = live_source({"nasdaq_listed": nasdaq, name: f"{http_server.url}/shrunk"}, sources=both)
+    assert_refused(run(offline_resources, instance, source, as_of="2024-03-01"), "SCRAPE_SHRUNK", warehouse, kept)

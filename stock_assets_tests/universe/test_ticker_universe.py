@@ -124,7 +124,7 @@ def test_extra_indices_add_ftse_and_dax(tmp_path, offline_resources, instance, w
     state = tickers(warehouse)
     assert {"BRK-B", "BT-A.L", "RR.L", "SAP.DE", "P911.DE"} <= set(state)
     exchanges = dict(warehouse.query("SELECT exchange, count(*) FROM universe.tickers GROUP BY exchange").iter_rows())
-    assert exchanges["LSE"] == 6 and exchanges["XETRA"] == 5
+    assert exchanges["XLON"] == 6 and exchanges["XETR"] == 5
     sub = warehouse.query("SELECT sub_industry FROM universe.tickers WHERE yahoo_symbol = 'BF-B'").item()
     assert sub == "Distillers & Vintners"
 

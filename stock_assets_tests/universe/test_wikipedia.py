@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from stock_assets.lib.errors import CodedError, ErrorCode
-from stock_assets.lib.listings import dax40, ftse100, sp500
+from stock_assets.lib.listings import aex, cac40, dax40, ftse100, ftse250, mdax, sp500
 from stock_assets_tests.conftest import shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,9 +25,9 @@ def test_real_sp500_pages(name, has_id, dated):
     assert frame["sector"].null_count() == 0 and frame["sub_industry"].null_count() == 0
     assert frame["cik"].str.contains(r"^\d{10}$").all()
     assert frame["date_added"].drop_nulls().len() >= dated
-    assert set(frame["exchange"].drop_nulls()) <= {"NYSE", "NASDAQ", "Cboe BZX"}
+    assert set(frame["exchange"].drop_nulls()) <= {"XNYS", "XNAS", "BATS"}
     brk = frame.filter(frame["yahoo_symbol"] == "BRK-B").row(0, named=True)
-    assert brk["symbol"] == "BRK.B" and brk["exchange"] == "NYSE" and brk["cik"] == "0001067983"
+    assert brk["symbol"] == "BRK.B" and brk["exchange"] == "XNYS" and brk["cik"] == "0001067983"
 
 
 @pytest.mark.parametrize("fixture, count", [("sp500_modern.html", 5), ("sp500_legacy.html", 3)])
@@ -36,7 +36,7 @@ def test_sp500_fixtures_both_layouts(fixture, count):
     assert frame.height == count
     row = frame.filter(frame["symbol"] == "AAPL").row(0, named=True)
     assert (row["exchange"], row["sector"], row["cik"], row["date_added"]) == (
-        "NASDAQ", "Information Technology", "0000320193", "1982-11-30")
+        "XNAS", "Information Technology", "0000320193", "1982-11-30")
     assert "BRK-B" in frame["yahoo_symbol"].to_list()
 
 
@@ -44,7 +44,7 @@ def test_ftse100_fixture_maps_to_london_suffix():
     parsed = ftse100.parse((FIXTURES / "ftse100.html").read_text())
     frame = parsed.frame("ftse100")
     assert frame["yahoo_symbol"].to_list() == ["III.L", "BP.L", "BT-A.L", "RR.L", "SHEL.L", "VOD.L"]
-    assert set(frame["exchange"]) == {"LSE"}
+    assert set(frame["exchange"]) == {"XLON"}
     assert frame.filter(frame["yahoo_symbol"] == "VOD.L")["sector"].item() == "Telecommunications Service Providers"
     assert [(r.raw, bool(r.reason)) for r in parsed.rejected] == [("../x", True)]
 
@@ -53,7 +53,7 @@ def test_dax40_fixture_maps_to_xetra_suffix():
     parsed = dax40.parse((FIXTURES / "dax40.html").read_text())
     frame = parsed.frame("dax40")
     assert frame["yahoo_symbol"].to_list() == ["ADS.DE", "1COV.DE", "P911.DE", "SAP.DE", "SIE.DE"]
-    assert set(frame["exchange"]) == {"XETRA"}
+    assert set(frame["exchange"]) == {"XETR"}
     assert [r.raw for r in parsed.rejected] == ["'; DROP TABLE x;--"]
 
 
@@ -63,9 +63,51 @@ def test_dax40_fixture_maps_to_xetra_suffix():
      "<tr><td>x</td><td>1</td></tr></table></body></html>", "no table with the columns"),
     ("Symbol|Security Name\nAAPL|Apple\n", "no HTML table"),
 ])
-@pytest.mark.parametrize("parser", [sp500, ftse100, dax40])
+@pytest.mark.parametrize("parser", [sp500, ftse100, dax40, ftse250, mdax, cac40, aex])
 def test_missing_or_changed_table_is_refused(parser, html, fragment):
     with pytest.raises(CodedError) as err:
         parser.parse(html)
     assert err.value.code == ErrorCode.SCRAPE_LAYOUT
     assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("parser, fixture, expected", [
+    (ftse250, "ftse250.html", {"FOUR.L", "AML.L", "BWY.L", "HMSO.L", "HBR.L"}),
+    (mdax, "mdax.html", {"NDA.DE", "DHER.DE", "HFG.DE", "PUM.DE"}),
+    (cac40, "cac40.html", {"AC.PA", "AI.PA", "MC.PA", "TTE.PA", "MT.AS"}),
+    (aex, "aex.html", {"ADYEN.AS", "ASML.AS", "SHELL.AS", "UNA.AS", "INGA.AS"}),
+])
+def test_new_index_pages_map_to_their_venue(parser, fixture, expected):
+    frame = parser.parse((FIXTURES / fixture).read_text()).frame(fixture)
+    assert set(frame["yahoo_symbol"]) == expected
+    home = frame.filter(~frame["yahoo_symbol"].str.ends_with(".AS") | (parser is aex))
+    assert set(home["exchange"]) == {parser.EXCHANGE} and set(home["calendar"]) == {parser.EXCHANGE}
+
+
+def test_index_member_listed_on_another_venue_keeps_that_venue():
+    """ArcelorMittal is in the CAC 40 but the page writes MT.AS: it is an Amsterdam line, not MT-AS.PA."""
+    frame = cac40.parse((FIXTURES / "cac40.html").read_text()).frame("cac40")
+    mt = frame.filter(frame["symbol"] == "MT.AS").to_dicts()[0]
+    assert (mt["yahoo_symbol"], mt["exchange"], mt["calendar"], mt["currency"]) == ("MT.AS", "XAMS", "XAMS", "EUR")
+
+
+def test_unsupported_market_suffix_is_rejected_not_read_as_a_share_class():
+    html = (FIXTURES / "aex.html").read_text().replace("<td>INGA</td>", "<td>ABI.BR</td>")
+    parsed = aex.parse(html)
+    assert "ABI-BR.AS" not in parsed.frame("aex")["yahoo_symbol"].to_list()
+    assert [(r.raw, "Euronext Brussels" in r.reason) for r in parsed.rejected] == [("ABI.BR", True)]
+
+
+def test_index_page_in_its_home_language_parses_the_same():
+    english = set(cac40.parse((FIXTURES / "cac40.html").read_text()).frame("c")["yahoo_symbol"])
+    parsed = cac40.parse((FIXTURES / "cac40_fr.html").read_text())
+    french = parsed.frame("c")
+    assert {"AC.PA", "AI.PA", "MC.PA", "TTE.PA"} <= english & set(french["yahoo_symbol"])
+    assert french.filter(french["yahoo_symbol"] == "AI.PA")["isin"].item() == "FR0000120073"
+    assert french.filter(french["yahoo_symbol"] == "XX.PA")["isin"].item() is None  # "pas un ISIN" is not kept
+
+
+def test_index_page_in_an_unknown_language_is_refused_naming_the_columns():
+    with pytest.raises(CodedError, match="no table with the columns symbol") as err:
+        dax40.parse((FIXTURES / "dax_ja.html").read_text())
+    assert err.value.code == ErrorCode.SCRAPE_LAYOUT

@@ -61,7 +61,8 @@ def ticker_universe(
     context.log.info(f"scraped {listing.rows.height} rows from {', '.join(listing.sources)}")
     wh = warehouse.open()
     wh.ensure_schema()
-    before = wh.query(f"SELECT {', '.join(lifecycle.TICKER_COLUMNS)} FROM universe.tickers")
+    stored = wh.query(f"SELECT {', '.join(lifecycle.TICKER_COLUMNS)} FROM universe.tickers")
+    before = lifecycle.backfill_instruments(stored)  # rows from before the instrument columns
     refuse_shrink(wh, listing.rows, listing.sources, config.max_shrink_share)
     after = lifecycle.apply_scrape(before, listing.rows, scraped_at, config.archive_after_days)
     _write(wh, after, listing, scraped_at, context.run.run_id, replaces_day=as_of if config.as_of else None)
@@ -154,5 +155,5 @@ def _metadata(after: pl.DataFrame, diff: dict, listing: Listing, as_of: dt.date,
         # (empty on the first scrape: that history comes from the regular price backfill).
         "new_symbols_list": dg.MetadataValue.json([] if first_scrape else new["yahoo_symbol"].to_list()),
         "preview": dg.MetadataValue.md(markdown.table(
-            after.select("yahoo_symbol", "name", "exchange", "sector", "status").head(10))),
+            after.select("yahoo_symbol", "name", "exchange", "currency", "asset_class", "status").head(10))),
     }

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 import polars as pl
 from pydantic import Field
 
-from stock_assets.defs.universe.scrapers import SCRAPERS, UNIVERSES, unknown
+from stock_assets.defs.universe.scrapers import SCRAPERS, sources_for, unknown
 from stock_assets.defs.universe.sources import Listing, UniverseSource
 from stock_assets.lib.http import DEFAULT_TIMEOUT_SECONDS, fetch_text
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.retry import RetryPolicy
 from stock_assets.lib.symbols import Rejected
-from stock_assets.settings import Settings
+from stock_assets.settings import DEFAULT_FUTURES, Settings
 
 
 class LiveUniverseSource(UniverseSource):
@@ -30,6 +30,8 @@ class LiveUniverseSource(UniverseSource):
         "More registry sources scraped every time, e.g. ['ftse100', 'dax40']."))
     urls: dict[str, str] = Field(default_factory=dict, description=(
         "Per-source URL overrides (https:// or file://); the registry's default otherwise."))
+    futures: list[str] = Field(default_factory=lambda: DEFAULT_FUTURES.split(","), description=(
+        "The `futures` source's continuous contracts in Yahoo form (STOCK_ASSETS_FUTURES)."))
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     retry_delays_seconds: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0], description=(
         "Waits before each retry of a transient failure (timeout, 429, 5xx): three retries."))
@@ -50,7 +52,10 @@ class LiveUniverseSource(UniverseSource):
         frames, rejected, excluded, notes = [], [], {}, {}
         for name in self.names(extra_sources):
             url = self.url(name)
-            text = fetch_text(url, timeout=self.timeout_seconds, policy=policy)
+            if SCRAPERS[name].configured:
+                text = ",".join(self.futures)
+            else:
+                text = fetch_text(url, timeout=self.timeout_seconds, policy=policy)
             parsed = SCRAPERS[name].parse(text, f"{name} ({url})")
             frames.append(parsed.frame(name))
             rejected += [Rejected(raw=r.raw, reason=r.reason, source=name) for r in parsed.rejected]
@@ -66,14 +71,11 @@ class LiveUniverseSource(UniverseSource):
 
 
 def live_universe_source(settings: Settings) -> UniverseSource:
-    """The live source for `settings.universe` (sp500 | nasdaq | us), URLs from the settings."""
-    if settings.universe not in UNIVERSES:
-        raise ValueError(f"no live universe {settings.universe!r}; use one of {', '.join(UNIVERSES)}")
-    return LiveUniverseSource(
-        sources=list(UNIVERSES[settings.universe]),
-        urls={
-            "nasdaq_listed": settings.nasdaq_listed_url,
-            "other_listed": settings.other_listed_url,
-            "sp500": settings.sp500_url,
-        },
-    )
+    """The live source for `settings.universe` (a universe such as `us`, or a comma list of
+    registry sources such as `sp500,ftse100,futures`), URLs and futures from the settings."""
+    sources = sources_for(settings.universe_names)
+    bad = unknown(sources)
+    if bad:
+        raise ValueError(f"no live listing source {bad}; use a universe (sp500, nasdaq, us) or any of "
+                         f"{', '.join(SCRAPERS)}")
+    return LiveUniverseSource(sources=sources, urls=dict(settings.listing_urls), futures=list(settings.futures))

@@ -17,6 +17,7 @@ import polars as pl
 
 from stock_assets.lib import synthetic
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
+from stock_assets.lib.listings.common import row
 from stock_assets.lib.symbols import Rejected
 
 
@@ -58,22 +59,12 @@ class SyntheticUniverseSource(UniverseSource):
 
     def scrape(self, as_of: dt.date, extra_sources: Sequence[str] = ()) -> Listing:
         listed = synthetic.listing(self.ticker_count, as_of, self.seed)
-        rows = pl.DataFrame(
-            {
-                "symbol": [t.symbol for t in listed],
-                "yahoo_symbol": [t.symbol for t in listed],
-                "name": [t.name for t in listed],
-                "exchange": [t.exchange for t in listed],
-                "sector": [t.sector for t in listed],
-                "sub_industry": [None for _ in listed],
-                "is_etf": [t.is_etf for t in listed],
-                "date_added": [t.listed_on.isoformat() for t in listed],
-                "cik": [None for _ in listed],
-                "source": "synthetic",
-            },
-            schema=LISTING_COLUMNS,
-        )
-        return Listing(rows=rows, sources=["synthetic"])
+        rows = [
+            row(t.symbol, t.symbol, t.name, t.exchange, is_etf=t.is_etf, sector=t.sector,
+                date_added=t.listed_on.isoformat(), source="synthetic")
+            for t in listed
+        ]  # an UnknownMarket here is a bug in the synthetic exchange: it fails loudly
+        return Listing(rows=pl.DataFrame(rows, schema=LISTING_COLUMNS), sources=["synthetic"])
 
     def expected_count(self, sources: Sequence[str]) -> tuple[int, int]:
         # Synthetic tickers list and delist over time; at least half are listed on any day.

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from stock_assets.lib import markets
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.symbols import Rejected
 
 _HTML_START = re.compile(r"^\s*(<!doctype\s+html|<html|<\?xml|<head|<body)", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_ISIN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$")
 # A layout that loses this share of its rows to malformed lines has changed, not a few rows.
 MAX_MALFORMED_SHARE = 0.05
 
@@ -39,11 +41,22 @@ class ParsedListing:
         return pl.DataFrame(data, schema=LISTING_COLUMNS)
 
 
-def row(symbol: str, yahoo_symbol: str, name: str | None, exchange: str | None, **extra) -> dict:
-    """A listing row with every column present."""
+def row(symbol: str, yahoo_symbol: str, name: str | None, exchange: str | None, *,
+        asset_class: str | None = None, currency: str | None = None, **extra) -> dict:
+    """A listing row with every column present, its instrument columns resolved by lib/markets.py.
+
+    `exchange` is the venue the source states (a MIC or a name such as `NYSE Arca`), needed
+    for a bare US symbol; `asset_class` and `currency` are what the source states, if anything.
+    Raises UnknownMarket (an InvalidSymbol: the caller records the row as rejected) when the
+    market cannot be told.
+    """
+    is_etf = bool(extra.pop("is_etf", False))
+    instrument = markets.instrument_for(
+        yahoo_symbol, exchange, asset_class=asset_class or (markets.ETF if is_etf else None), currency=currency)
     base = dict.fromkeys(LISTING_COLUMNS)
-    base.update(symbol=symbol, yahoo_symbol=yahoo_symbol, name=name or None, exchange=exchange,
-                is_etf=False)
+    base.update(symbol=symbol, yahoo_symbol=yahoo_symbol, name=name or None, exchange=instrument.exchange,
+                calendar=instrument.calendar, currency=instrument.currency, asset_class=instrument.asset_class,
+                is_etf=is_etf or instrument.asset_class == markets.ETF)
     base.update(extra)
     return base
 
@@ -67,3 +80,12 @@ def refuse_malformed(rejected_rows: int, total_rows: int, what: str) -> None:
             f"{what}: {rejected_rows} of {total_rows} rows do not fit the expected layout "
             f"(more than {MAX_MALFORMED_SHARE:.0%}); the layout has changed",
         )
+
+
+def isin_or_none(raw: str | None) -> str | None:
+    """An ISIN as the source wrote it when it has the ISIN shape (CC + 9 + check digit), else None.
+
+    Why not a rejection: the ISIN is descriptive; a malformed one must not cost the symbol.
+    """
+    value = (raw or "").strip().upper()
+    return value if _ISIN.match(value) else None

@@ -1,28 +1,13 @@
-"""Wikipedia's "DAX" constituents: Xetra tickers in Yahoo form (`SAP` -> `SAP.DE`)."""
+"""Wikipedia's "DAX" constituents: Xetra tickers in Yahoo form (`SAP` -> `SAP.DE`; XETR).
+
+The table is found by its columns (lib/listings/wikipedia.py), in English or in the home
+language of the index, so a mirror of the local-language page parses too.
+"""
 
 from __future__ import annotations
 
-from bs4 import Tag
-
-from stock_assets.lib.listings.common import ParsedListing
-from stock_assets.lib.listings.wikipedia import TableSpec, as_row, parse_table
-from stock_assets.lib.symbols import foreign_symbol
+from stock_assets.lib.listings.wikipedia import index_parser
 
 SUFFIX = ".DE"
-EXCHANGE = "XETRA"
-SPEC = TableSpec(
-    fields={
-        "symbol": ("ticker", "ticker symbol", "symbol"),
-        "name": ("company", "name"),
-        "sector": ("prime standard sector", "sector", "industry"),
-    },
-    required=("symbol", "name"),
-)
-
-
-def parse(html: str, what: str = "DAX constituents page") -> ParsedListing:
-    return parse_table(html, SPEC, what, _to_row)
-
-
-def _to_row(texts: dict[str, str], cells: dict[str, Tag]) -> dict:
-    return as_row(texts, foreign_symbol(texts["symbol"], SUFFIX), EXCHANGE)
+EXCHANGE = "XETR"
+parse = index_parser(SUFFIX, EXCHANGE, "DAX constituents page")

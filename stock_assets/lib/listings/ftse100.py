@@ -1,28 +1,13 @@
-"""Wikipedia's "FTSE 100 Index" constituents: London tickers in Yahoo form (`BT.A` -> `BT-A.L`)."""
+"""Wikipedia's "FTSE 100 Index" constituents: London tickers in Yahoo form (`BT.A` -> `BT-A.L`, `RR.` -> `RR.L`; XLON).
+
+The table is found by its columns (lib/listings/wikipedia.py), in English or in the home
+language of the index, so a mirror of the local-language page parses too.
+"""
 
 from __future__ import annotations
 
-from bs4 import Tag
-
-from stock_assets.lib.listings.common import ParsedListing
-from stock_assets.lib.listings.wikipedia import TableSpec, as_row, parse_table
-from stock_assets.lib.symbols import foreign_symbol
+from stock_assets.lib.listings.wikipedia import index_parser
 
 SUFFIX = ".L"
-EXCHANGE = "LSE"
-SPEC = TableSpec(
-    fields={
-        "symbol": ("ticker", "epic", "symbol"),
-        "name": ("company", "constituent"),
-        "sector": ("ftse industry classification benchmark sector", "icb sector", "sector", "industry"),
-    },
-    required=("symbol", "name"),
-)
-
-
-def parse(html: str, what: str = "FTSE 100 constituents page") -> ParsedListing:
-    return parse_table(html, SPEC, what, _to_row)
-
-
-def _to_row(texts: dict[str, str], cells: dict[str, Tag]) -> dict:
-    return as_row(texts, foreign_symbol(texts["symbol"], SUFFIX), EXCHANGE)
+EXCHANGE = "XLON"
+parse = index_parser(SUFFIX, EXCHANGE, "FTSE 100 constituents page")

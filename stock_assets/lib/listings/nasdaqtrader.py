@@ -16,14 +16,14 @@ from stock_assets.lib.listings.common import ParsedListing, refuse_html, refuse_
 from stock_assets.lib.symbols import InvalidSymbol, Rejected, from_nasdaq_trader
 
 FOOTER = "File Creation Time"
-# otherlisted.txt "Exchange" codes (nasdaqtrader.com symbol directory definitions).
+# otherlisted.txt "Exchange" codes (nasdaqtrader.com symbol directory definitions) -> MIC.
 EXCHANGES = {
-    "N": "NYSE",
-    "A": "NYSE American",
-    "P": "NYSE Arca",
-    "Z": "Cboe BZX",
-    "V": "IEX",
-    "M": "NYSE Texas",  # formerly NYSE Chicago; seen in 2025 files (its test issue is "NYSE Texas")
+    "N": "XNYS",  # NYSE
+    "A": "XASE",  # NYSE American
+    "P": "ARCX",  # NYSE Arca
+    "Z": "BATS",  # Cboe BZX
+    "V": "IEXG",  # IEX
+    "M": "XCHI",  # NYSE Texas, formerly NYSE Chicago; seen in 2025 files (its test issue is "NYSE Texas")
 }
 NASDAQ_LISTED_REQUIRED = ("Symbol", "Security Name", "Market Category", "Test Issue")
 OTHER_LISTED_REQUIRED = ("ACT Symbol", "Security Name", "Exchange", "Test Issue")
@@ -73,7 +73,7 @@ def parse(text: str, what: str = "NASDAQ Trader listing") -> ParsedListing:
 
 def _accept(record: dict, kind: str, parsed: ParsedListing) -> None:
     if kind == "nasdaqlisted":
-        raw, nasdaq_symbol, exchange = record["Symbol"], None, "NASDAQ"
+        raw, nasdaq_symbol, exchange = record["Symbol"], None, "XNAS"
     else:
         raw, nasdaq_symbol = record["ACT Symbol"], record.get("NASDAQ Symbol")
         code = record["Exchange"].upper()
@@ -83,13 +83,12 @@ def _accept(record: dict, kind: str, parsed: ParsedListing) -> None:
             return
     try:
         yahoo = from_nasdaq_trader(raw, nasdaq_symbol)
+        parsed.rows.append(row(
+            symbol=raw.strip().upper(), yahoo_symbol=yahoo, name=record["Security Name"], exchange=exchange,
+            is_etf=record.get("ETF", "").upper() == "Y",
+        ))
     except InvalidSymbol as err:
         parsed.rejected.append(Rejected(raw=raw, reason=err.reason))
-        return
-    parsed.rows.append(row(
-        symbol=raw.strip().upper(), yahoo_symbol=yahoo, name=record["Security Name"], exchange=exchange,
-        is_etf=record.get("ETF", "").upper() == "Y",
-    ))
 
 
 def _footer_time(line: str) -> dt.datetime | None:

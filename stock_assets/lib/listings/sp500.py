@@ -1,8 +1,9 @@
 """Wikipedia's "List of S&P 500 companies": symbol, name, GICS sector and sub-industry, date added, CIK.
 
 Reads today's `id="constituents"` table and the pre-2019 layout without the id ("Ticker
-symbol", "GICS Sub Industry", "Date first added"). The exchange comes from the symbol's
-link (nyse.com, nasdaq.com, cboe.com) when there is one.
+symbol", "GICS Sub Industry", "Date first added"). The exchange (a MIC) comes from the
+symbol's link (nyse.com, nasdaq.com, cboe.com); a row without one is rejected with the
+reason, since its venue would be a guess (lib/markets.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ SPEC = TableSpec(
     },
     required=("symbol", "name", "sector"),
 )
-_EXCHANGE_BY_HOST = (("nyse.com", "NYSE"), ("nasdaq.com", "NASDAQ"), ("cboe.com", "Cboe BZX"))
+_EXCHANGE_BY_HOST = (("nyse.com", "XNYS"), ("nasdaq.com", "XNAS"), ("cboe.com", "BATS"))
 
 
 def parse(html: str, what: str = "S&P 500 constituents page") -> ParsedListing:

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Tag
 
+from stock_assets.lib import markets
 from stock_assets.lib.errors import CodedError, ErrorCode
-from stock_assets.lib.listings.common import ParsedListing, refuse_malformed, row
-from stock_assets.lib.symbols import InvalidSymbol, Rejected
+from stock_assets.lib.listings.common import ParsedListing, isin_or_none, refuse_malformed, row
+from stock_assets.lib.symbols import InvalidSymbol, Rejected, foreign_symbol
 
 _FOOTNOTE = re.compile(r"\[[^\]]*\]")
 
@@ -100,4 +101,42 @@ def as_row(texts: dict[str, str], yahoo: str, exchange: str | None) -> dict:
         symbol=texts["symbol"].upper(), yahoo_symbol=yahoo, name=texts.get("name"), exchange=exchange,
         sector=texts.get("sector") or None, sub_industry=texts.get("sub_industry") or None,
         date_added=texts.get("date_added") or None, cik=texts.get("cik") or None,
+        isin=isin_or_none(texts.get("isin")),
     )
+
+
+# Header texts of an index page's constituents table, in English and in the index's home
+# language (a mirror may point at de./fr./nl.wikipedia): lower case, footnotes removed.
+INDEX_FIELDS = {
+    "symbol": ("ticker", "ticker symbol", "symbol", "epic", "kürzel", "mnémonique", "code", "fonds"),
+    "name": ("company", "name", "constituent", "unternehmen", "name des unternehmens", "société",
+             "entreprise", "bedrijf"),
+    "sector": ("ftse industry classification benchmark sector", "icb sector", "prime standard sector",
+               "gics sector", "sector", "industry", "branche", "secteur", "secteur d'activité"),
+    "isin": ("isin", "code isin", "isin-code"),
+}
+
+
+def index_parser(suffix: str, exchange: str, default_what: str) -> Callable[[str, str], ParsedListing]:
+    """The parser of an index page whose tickers trade on one venue with one Yahoo suffix.
+
+    Tickers are written bare (`AI`), with a trailing dot (`BP.`) or with the suffix already
+    (`AI.PA`); each becomes `<TICKER><suffix>` (lib/symbols.foreign_symbol), and its market
+    columns come from lib/markets.py, which also checks the suffix names `exchange`.
+    """
+    spec = TableSpec(fields=INDEX_FIELDS, required=("symbol", "name"))
+
+    def to_row(texts: dict[str, str], cells: dict[str, Tag]) -> dict:
+        written = markets.suffix_of(texts["symbol"].strip().rstrip("."))
+        if written in markets.UNSUPPORTED_SUFFIXES:  # `ABI.BR`: a market we cannot take, not a share class
+            raise markets.UnknownMarket(texts["symbol"], f"{written!r} is {markets.UNSUPPORTED_SUFFIXES[written]}, "
+                                                         "a market not supported yet")
+        if written in markets.SUFFIXES and written != suffix:  # `MT.AS` in the CAC 40: listed on another venue
+            return as_row(texts, foreign_symbol(texts["symbol"], written), None)
+        return as_row(texts, foreign_symbol(texts["symbol"], suffix), exchange)
+
+    def parse(html: str, what: str = default_what) -> ParsedListing:
+        return parse_table(html, spec, what, to_row)
+
+    parse.__doc__ = f"{default_what}: tickers in Yahoo form (`<TICKER>{suffix}`, {exchange})."
+    return parse
