@@ -60,6 +60,29 @@ def test_price_jump_and_iqr_catch_a_bad_print(market, tmp_path):
         lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
 
 
+@pytest.mark.parametrize("scale, explained", [(1.0, True), (1.2, True), (0.85, True), (1.6, False), (0.5, False)])
+def test_a_split_explains_a_jump_only_when_the_move_matches_its_ratio(market, scale, explained):
+    """symbol(0) splits 4:1 on June 10th (close x0.25). A print at x0.25 x `scale` is explained
+    while it stays within split_tolerance (25 %) of the ratio; x0.4 (a 60 % miss, under max_move
+    after adjusting) or x0.125 is a bad print on a split day, not the split."""
+    lake, actions = market
+    day = D(2024, 6, 10)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    moved = frame.with_columns(pl.when(pl.col("symbol") == symbol(0)).then(pl.col(c) * scale).otherwise(pl.col(c))
+                               for c in ("open", "high", "low", "close"))
+    lake.write_partition("daily_ohlcv", day, moved, DAILY_OHLCV)
+    try:
+        with qa(lake, actions) as q:
+            out = q.price_jump()
+            assert (day not in rows(out, symbol(0))) is explained
+            assert out.numbers["explained_by_splits"] == (2 if explained else 1)
+            if not explained:
+                flagged = out.offending.filter((pl.col("symbol") == symbol(0)) & (pl.col("date") == day))
+                assert flagged["details"].str.contains("split known: 4").all()
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
+
+
 def test_missing_dates_finds_gaps_but_not_the_life_before_listing_or_after_delisting(market):
     lake, actions = market
     with qa(lake, actions) as q:
