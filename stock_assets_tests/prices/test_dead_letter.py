@@ -3,6 +3,7 @@
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage import dead_letter
@@ -31,6 +32,19 @@ def test_three_nights_of_own_failures_dead_letter_but_throttling_never_does(ware
     assert _night(warehouse, nights[2], {"GONE": "YFEMPTY", "BUSY": "YFCANCELLED"}) == ["GONE"]
     row = warehouse.query("SELECT * FROM ops.dead_letter").to_dicts()[0]
     assert (row["symbol"], row["failed_nights"], row["last_code"]) == ("GONE", 3, "YFEMPTY")
+
+
+@pytest.mark.parametrize("code", ["YF429", "YFBREAKER", "YFCANCELLED", "YFDEAD"])
+def test_each_code_that_is_not_the_symbols_fault_never_counts_on_any_night(warehouse, code):
+    """Each ignored code alone, three nights running: no streak, no dead letter. (The test above
+    uses each ignored code for one night only, so it cannot tell whether one of them counts.)"""
+    nights = [D(2024, 6, 10), D(2024, 6, 11), D(2024, 6, 12)]
+    for night in nights:
+        assert _night(warehouse, night, {"BUSY": code}) == []
+    assert dead_letter.failed_streaks(warehouse, ["BUSY"]) == {}
+    # a night of its own failure afterwards is the first of its streak
+    assert _night(warehouse, D(2024, 6, 13), {"BUSY": "YFEMPTY"}) == []
+    assert dead_letter.failed_streaks(warehouse, ["BUSY"]) == {"BUSY": 1}
 
 
 def test_a_stored_bar_ends_the_streak(warehouse):
