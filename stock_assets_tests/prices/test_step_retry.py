@@ -15,7 +15,7 @@ DAY = "2024-06-03"
 
 @pytest.fixture
 def no_wait(monkeypatch):
-    """The nightly schedule waits 2 and 4 minutes; the tests keep the count, not the wait."""
+    """The nightly schedule waits 2 and 6 minutes; the tests keep the count, not the wait."""
     monkeypatch.setattr(step_retry, "FETCH_RETRY_POLICY", dg.RetryPolicy(max_retries=2, delay=0))
 
 
