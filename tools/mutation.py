@@ -312,9 +312,11 @@ def main(argv: list[str] | None = None) -> int:
         if not (work / TESTS / t).exists():
             ap.error(f"mapped test file {t} does not exist")
     # the unmutated modules must pass their tests, or every mutant would look killed
-    for module in modules:
-        if _run_tests(MAP[module], args.timeout) != "survived":
+    for tests in dict.fromkeys(tuple(MAP[m]) for m in modules):
+        if _run_tests(list(tests), args.timeout) != "survived":
+            module = next(m for m in modules if tuple(MAP[m]) == tests)
             print(f"{module}: its tests fail without a mutant ({MAP[module]}); fix that first", file=sys.stderr)
+            shutil.rmtree(scratch, ignore_errors=True)
             return 2
     results: dict[str, list[Mutant]] = {"killed": [], "survived": [], "timeout": []}
     sink = args.json.open("w") if args.json else None
