@@ -27,6 +27,7 @@ passed; timeout = the child ran past the limit (counted as killed, as mutmut doe
     uv run python tools/mutation.py storage/dead_letter.py lib/qa/ordered_pass.py
     uv run python tools/mutation.py --list lib/calendar.py   # the mutants, not run
     uv run python tools/mutation.py --sample 0.3 --seed 1    # a fixed random share of each module
+    uv run python tools/mutation.py --minutes 45 --seed 13   # a random sample of all: as many as 45 min allow
 
 Not part of CI (a full run takes tens of minutes on 2 cores); the score is in docs/quality.md.
 """
@@ -226,6 +227,19 @@ def _drop_bytecode(path: Path) -> None:
         pass
 
 
+_CHILD: list[int] = []  # the running child, killed with its process group if the runner stops
+
+
+def _kill_child() -> None:
+    for pid in _CHILD:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    _CHILD.clear()
+
+
 def _run_tests(tests: list[str], timeout: float) -> str:
     """Fork a child that runs pytest in process; 'killed', 'survived' or 'timeout'."""
     pid = os.fork()
@@ -241,18 +255,16 @@ def _run_tests(tests: list[str], timeout: float) -> str:
             os._exit(int(code))
         except BaseException:  # noqa: BLE001 - anything in the child is a failed test run
             os._exit(99)
+    _CHILD.append(pid)
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
+            _CHILD.clear()
             code = os.waitstatus_to_exitcode(status)
             return "survived" if code == 0 else "killed"
         if time.monotonic() > deadline:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
+            _kill_child()
             return "timeout"
         time.sleep(0.05)
 
@@ -265,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=float, default=1.0, help="share of each module's mutants to run")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, help="write every result here as JSON lines")
+    ap.add_argument("--minutes", type=float, help="start no new mutant after this many minutes; the plan is "
+                    "shuffled (--seed), so the mutants run are a uniform random sample of all of them")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the check that the tests pass unmutated")
     args = ap.parse_args(argv)
     modules = args.modules or list(MAP)
     unknown = [m for m in modules if m not in MAP]
@@ -277,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.sample < 1.0:
             found = sorted(rng.sample(found, round(len(found) * args.sample)), key=lambda m: m.span)
         plan.extend(found)
+    if args.minutes:
+        rng.shuffle(plan)
     if args.list:
         for m in plan:
             print(m.label())
@@ -312,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (work / TESTS / t).exists():
             ap.error(f"mapped test file {t} does not exist")
     # the unmutated modules must pass their tests, or every mutant would look killed
-    for tests in dict.fromkeys(tuple(MAP[m]) for m in modules):
+    for tests in dict.fromkeys(tuple(MAP[m]) for m in modules) if not args.no_baseline else ():
         if _run_tests(list(tests), args.timeout) != "survived":
             module = next(m for m in modules if tuple(MAP[m]) == tests)
             print(f"{module}: its tests fail without a mutant ({MAP[module]}); fix that first", file=sys.stderr)
@@ -324,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     originals: dict[Path, str] = {}
     try:
         for n, m in enumerate(plan, 1):
+            if args.minutes and time.monotonic() - started > args.minutes * 60:
+                print(f"time budget of {args.minutes} min spent: {n - 1} of {len(plan)} mutants run", flush=True)
+                break
             path = work / "stock_assets" / m.module
             original = originals.setdefault(path, path.read_text())
             path.write_text(apply(original, m))
@@ -342,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: results so far", file=sys.stderr)
     finally:
+        _kill_child()
         for path, text in originals.items():
             path.write_text(text)
             _drop_bytecode(path)
