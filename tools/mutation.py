@@ -73,7 +73,7 @@ MAP: dict[str, list[str]] = {
     "lib/listings/wikipedia.py": ["universe/test_wikipedia.py"],
     "lib/markdown.py": ["lib/test_markdown.py"],
     "lib/market_hours.py": ["automation/test_market_hours.py"],
-    "lib/qa/catalog.py": ["quality/test_qa_engine.py"],
+    "lib/qa/catalog.py": ["quality/test_catalog.py", "quality/test_qa_engine.py"],
     "lib/qa/engine.py": ["quality/test_qa_engine.py"],
     "lib/qa/fetch_errors.py": ["quality/test_qa_engine.py"],
     "lib/qa/gx.py": ["quality/test_qa_engine.py"],
