@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--minutes", type=float, help="start no new mutant after this many minutes; the plan is "
                     "shuffled (--seed), so the mutants run are a uniform random sample of all of them")
     ap.add_argument("--no-baseline", action="store_true", help="skip the check that the tests pass unmutated")
+    ap.add_argument("--survivors-of", type=Path, help="run again only the mutants that survived in this --json "
+                    "file (after adding tests: which survivors do they kill now?)")
     args = ap.parse_args(argv)
     modules = args.modules or list(MAP)
     unknown = [m for m in modules if m not in MAP]
@@ -292,6 +294,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.sample < 1.0:
             found = sorted(rng.sample(found, round(len(found) * args.sample)), key=lambda m: m.span)
         plan.extend(found)
+    if args.survivors_of:
+        survived = {(r["module"], r["line"], r["kind"], r["before"], r["after"])
+                    for r in map(json.loads, args.survivors_of.read_text().splitlines()) if r["outcome"] == "survived"}
+        plan = [m for m in plan if (m.module, m.line, m.kind, m.before, m.after) in survived]
     if args.minutes:
         rng.shuffle(plan)
     if args.list:

@@ -233,3 +233,23 @@ def test_gx_reads_are_merged_into_chunks_of_at_least_min_rows():
     assert [frame.height for _, frame in chunks] == [30, 30, 10]
     assert pl.concat([f for _, f in chunks])["n"].to_list() == list(range(70))
     assert list(rechunk(iter([]), min_rows=25)) == []
+
+
+def test_qa_records_of_a_single_offending_row_and_of_a_partition_wide_failure():
+    """One offending row is one qa.failures row; a failure with no date or symbol (schema, GX)
+    is dated on the run's last day, and long details are cut at MAX_DETAILS."""
+    now = dt.datetime(2024, 6, 4, 22)
+    one = validation.Outcome(False, pl.DataFrame({"date": [D(2024, 6, 3)], "symbol": ["A"], "value": [1.0]}))
+    rows = qa_records.failure_rows("zero_volume", "WARN", one, "r1", now, D(2024, 6, 4))
+    assert rows.select("date", "symbol", "value", "run_id").rows() == [(D(2024, 6, 3), "A", 1.0, "r1")]
+    wide = validation.Outcome(False, pl.DataFrame({"details": ["d" * 900]}))
+    [row] = qa_records.failure_rows("schema", "ERROR", wide, "r1", now, D(2024, 6, 4)).to_dicts()
+    assert row["date"] == D(2024, 6, 4) and row["symbol"] is None
+    assert len(row["details"]) == qa_records.MAX_DETAILS == 500
+
+
+def test_a_clean_history_reports_zero_counts(market):
+    lake, actions = market
+    with qa(lake, actions) as q:
+        dups = q.duplicates()
+    assert dups.passed and dups.numbers == {"duplicate_keys": 0, "duplicate_rows": 0}
