@@ -68,3 +68,12 @@ def test_symbol_in_two_sources_is_one_row_with_both_sources():
     t0 = lifecycle.apply_scrape(lifecycle.empty_tickers(), both, at("2024-01-02"))
     assert t0.height == 2
     assert t0.filter(pl.col("yahoo_symbol") == "A")["sources"].item() == "nasdaq_listed,sp500"
+
+
+def test_archived_on_the_day_the_period_is_reached_not_a_day_before():
+    t0 = lifecycle.apply_scrape(lifecycle.empty_tickers(), listing(["A", "B"]), at("2024-01-02"))
+    t1 = lifecycle.apply_scrape(t0, listing(["A"]), at("2024-01-03"))  # B delisted on 01-03
+    day_29 = lifecycle.apply_scrape(t1, listing(["A"]), at("2024-02-01"), archive_after_days=30)
+    assert status(day_29)["B"] == DELISTED
+    day_30 = lifecycle.apply_scrape(t1, listing(["A"]), at("2024-02-02"), archive_after_days=30)
+    assert status(day_30)["B"] == ARCHIVED

@@ -58,3 +58,10 @@ def test_completeness_share_and_threshold():
     assert validation.completeness(frame, expected, min_share=0.75).passed
     outcome = validation.completeness(frame, expected)
     assert outcome.offending.rows() == [(D, "DDD")] and outcome.numbers["worst_share"] == 0.75
+
+
+def test_prices_on_the_bounds_of_the_range_are_consistent():
+    """open = high and close = low (a stock that fell all day) are valid bars, not offenders."""
+    frame = bars(open=[11.0, 19.0, 30.0], close=[9.0, 21.0, 30.5], high=[11.0, 21.0, 31.0], low=[9.0, 19.0, 29.0])
+    assert validation.ohlc_consistency(frame).passed
+    assert validation.ohlc_consistency(bars(volume=[0, 200, 300])).passed  # zero volume is zero_volume's business

@@ -1,11 +1,13 @@
-"""records.quarantine on a frame built here: bad rows are refused before storing, each recorded."""
+"""defs/prices/records.py on frames and warehouses built in the test: bad rows refused, a missing universe named."""
 
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from stock_assets.defs.prices import records
 from stock_assets.lib.errors import ErrorCode
+from stock_assets.storage.warehouse import Warehouse
 
 D = dt.date(2024, 6, 3)
 
@@ -39,3 +41,10 @@ def test_clean_bars_pass_whole_with_no_failure():
     bars = pl.DataFrame([_bar("A"), _bar("B")])
     good, failures = records.quarantine(bars, D)
     assert good.equals(bars) and failures == []
+
+
+def test_a_fresh_warehouse_asks_for_the_universe_first(tmp_path):
+    """No warehouse schema yet (a first run): the error says what to run, not a catalog error."""
+    fresh = Warehouse(tmp_path / "warehouse.duckdb", tmp_path / "lake")
+    with pytest.raises(records.UniverseMissing, match="materialise ticker_universe first"):
+        records.symbols_for(fresh, D)
