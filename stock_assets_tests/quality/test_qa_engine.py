@@ -253,3 +253,26 @@ def test_a_clean_history_reports_zero_counts(market):
     with qa(lake, actions) as q:
         dups = q.duplicates()
     assert dups.passed and dups.numbers == {"duplicate_keys": 0, "duplicate_rows": 0}
+
+
+def test_gx_suite_over_chunks_names_the_failing_chunk(market):
+    """Two chunks of a range, the second with a bar whose close is above its high: the merged
+    outcome fails, counts one failed chunk of two, and dates the failure on that chunk's day."""
+    from stock_assets.lib.qa import gx as qa_gx
+
+    lake, _ = market
+    good = lake.read_partition("daily_ohlcv", D(2024, 6, 3), DAILY_OHLCV)
+    bad = lake.read_partition("daily_ohlcv", D(2024, 6, 4), DAILY_OHLCV).with_columns(
+        close=pl.when(pl.col("symbol") == symbol(1)).then(pl.col("high") * 2).otherwise(pl.col("close")))
+    out = qa_gx.run_suite_chunks([(D(2024, 6, 3), good), (D(2024, 6, 4), bad)])
+    assert not out.passed
+    assert (out.numbers["chunks"], out.numbers["failed_chunks"]) == (2, 1)
+    assert out.numbers["rows"] == good.height + bad.height
+    assert out.offending["date"].to_list() == [D(2024, 6, 4)]
+    assert qa_gx.run_suite(good).passed
+
+
+def test_summary_rows_of_no_partition_day_are_empty():
+    none = qa_records.summary_rows("lag", "WARN", pl.DataFrame(schema=qa_records.FAILURES), [], "r1",
+                                   dt.datetime(2024, 6, 4))
+    assert none.height == 0 and none.schema == pl.Schema(qa_records.SUMMARY)
