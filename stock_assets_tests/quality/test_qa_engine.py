@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from stock_assets.lib import validation
+from stock_assets.lib import calendar, validation
 from stock_assets.lib.qa import fetch_errors as qa_fetch
 from stock_assets.lib.qa import records as qa_records
 from stock_assets.lib.qa.catalog import Thresholds
@@ -276,3 +276,23 @@ def test_summary_rows_of_no_partition_day_are_empty():
     none = qa_records.summary_rows("lag", "WARN", pl.DataFrame(schema=qa_records.FAILURES), [], "r1",
                                    dt.datetime(2024, 6, 4))
     assert none.height == 0 and none.schema == pl.Schema(qa_records.SUMMARY)
+
+
+def test_volume_spike_is_judged_once_the_window_is_full_with_the_sample_deviation(tmp_path):
+    """volume_window 5: the 6th session is the first with 5 previous volumes, so a spike there
+    is judged; z = (1000 - 100) / s with s the sample (n - 1) deviation of 100, 110, 90, 105, 95."""
+    from stock_assets.storage.lake import ParquetLake
+
+    lake = ParquetLake(tmp_path / "lake")
+    days = calendar.sessions_between(D(2024, 6, 3), D(2024, 6, 10))  # 6 sessions
+    volumes = [100, 110, 90, 105, 95, 1000]
+    frame = pl.DataFrame({"date": days, "symbol": ["VOL"] * 6, "open": [10.0] * 6, "high": [10.0] * 6,
+                          "low": [10.0] * 6, "close": [10.0] * 6, "adj_close": [10.0] * 6, "volume": volumes,
+                          "provider": ["t"] * 6, "source_ts": [None] * 6, "ingested_at": [None] * 6,
+                          "run_id": ["r"] * 6}, schema=DAILY_OHLCV)
+    lake.write_partitions("daily_ohlcv", days, frame, DAILY_OHLCV)
+    with LakeQa(files(lake), days[0], days[-1], Thresholds(volume_window=5, volume_z=5.0)) as q:
+        out = q.volume_spike()
+    assert out.offending["date"].to_list() == [days[-1]]
+    s = (sum((v - 100) ** 2 for v in volumes[:5]) / 4) ** 0.5
+    assert out.offending["value"][0] == pytest.approx((1000 - 100) / s)
