@@ -296,3 +296,24 @@ def test_volume_spike_is_judged_once_the_window_is_full_with_the_sample_deviatio
     assert out.offending["date"].to_list() == [days[-1]]
     s = (sum((v - 100) ** 2 for v in volumes[:5]) / 4) ** 0.5
     assert out.offending["value"][0] == pytest.approx((1000 - 100) / s)
+
+
+def test_the_first_and_last_session_of_a_range_are_inside_it(market, tmp_path):
+    """A gap ending on the range's last day is reported (the rows after it close the gap), and an
+    unusual move on the range's first day is flagged: both bounds are inclusive."""
+    lake, actions = market
+    with qa(lake, actions, start=D(2024, 6, 7), end=D(2024, 6, 7)) as q:
+        gap = q.missing_dates()
+    assert not gap.passed and rows(gap, symbol(2)) == [D(2024, 6, 4), D(2024, 6, 5), D(2024, 6, 6), D(2024, 6, 7)]
+    day = D(2024, 6, 12)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    bumped = frame.with_columns(pl.when(pl.col("symbol") == symbol(20)).then(pl.col(c) * 3).otherwise(pl.col(c))
+                                for c in ("open", "high", "low", "close"))
+    lake.write_partition("daily_ohlcv", day, bumped, DAILY_OHLCV)
+    try:
+        with qa(lake, actions, start=day, end=day) as q:
+            out = q.iqr_jump()
+        assert not out.passed and rows(out, symbol(20)) == [day]
+        assert out.numbers["unusual_moves"] == out.offending.height >= 1
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
