@@ -154,3 +154,16 @@ def test_views_are_made_once_per_lake_state_and_again_for_a_recreated_file(wareh
     warehouse.path.unlink()  # a warehouse rebuilt from scratch at the same path
     warehouse.ensure_schema()
     assert len(made) == 2 and warehouse.count("prices.daily_ohlcv") == 1
+
+
+def test_refresh_views_counts_as_made_for_the_next_ensure_schema(warehouse, data_dir, monkeypatch):
+    made = []
+    original = Warehouse._create_price_views
+    monkeypatch.setattr(Warehouse, "_create_price_views", lambda self, conn: (made.append(1), original(self, conn)))
+    frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0],
+                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+    ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
+    warehouse.refresh_views()
+    warehouse.ensure_schema()  # the same lake state: not made again
+    assert len(made) == 1 and warehouse.count("prices.daily_ohlcv") == 1
