@@ -242,10 +242,10 @@ def test_qa_records_of_a_single_offending_row_and_of_a_partition_wide_failure():
     one = validation.Outcome(False, pl.DataFrame({"date": [D(2024, 6, 3)], "symbol": ["A"], "value": [1.0]}))
     rows = qa_records.failure_rows("zero_volume", "WARN", one, "r1", now, D(2024, 6, 4))
     assert rows.select("date", "symbol", "value", "run_id").rows() == [(D(2024, 6, 3), "A", 1.0, "r1")]
-    wide = validation.Outcome(False, pl.DataFrame({"details": ["d" * 900]}))
+    wide = validation.Outcome(False, pl.DataFrame({"details": ["first " + "d" * 900]}))
     [row] = qa_records.failure_rows("schema", "ERROR", wide, "r1", now, D(2024, 6, 4)).to_dicts()
     assert row["date"] == D(2024, 6, 4) and row["symbol"] is None
-    assert len(row["details"]) == qa_records.MAX_DETAILS == 500
+    assert row["details"] == ("first " + "d" * 900)[:500] and qa_records.MAX_DETAILS == 500
 
 
 def test_a_clean_history_reports_zero_counts(market):
