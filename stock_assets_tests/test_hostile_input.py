@@ -85,8 +85,13 @@ def test_hostile_symbols_smuggled_into_rows_do_no_harm(offline_resources, instan
     assert wh.scalar("SELECT id FROM x") == 42
     assert files_under(tmp_path) - files_under(data_dir) == outside_before
     assert [p.name for p in (data_dir / "lake" / "daily_ohlcv").iterdir()] == ["date=2024-06-03"]
-    if result.success:  # the synthetic exchange does not know them: recorded as failures, not stored
-        stored = set(wh.query("SELECT DISTINCT symbol FROM prices.daily_ohlcv")["symbol"])
-        assert not stored & set(HOSTILE)
-        failed = set(wh.query("SELECT symbol FROM ops.fetch_errors")["symbol"])
-        assert set(HOSTILE[:2]) <= failed
+    # The synthetic exchange does not know them: recorded as failures, never stored. The day
+    # is then short of symbols, so the blocking completeness check fails the run, and only it:
+    # the bars were stored before it judged them.
+    failed_checks = {e.check_name for e in result.get_asset_check_evaluations() if not e.passed and e.blocking}
+    assert not result.success and failed_checks == {"completeness"}
+    assert "daily_ohlcv" in {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    stored = set(wh.query("SELECT DISTINCT symbol FROM prices.daily_ohlcv")["symbol"])
+    assert stored and not stored & set(HOSTILE)
+    failed = set(wh.query("SELECT symbol FROM ops.fetch_errors")["symbol"])
+    assert set(HOSTILE[:2]) <= failed

@@ -125,3 +125,12 @@ def test_backfill_gives_rows_stored_before_the_columns_their_market():
     assert out["ODD"][:4] == ("Moon Exchange", None, None, None)  # unresolvable: left as it was, never guessed
     fresh = lifecycle.apply_scrape(lifecycle.empty_tickers(), listing(["AAPL"]), at("2024-01-02"))
     assert lifecycle.backfill_instruments(fresh).equals(fresh)
+
+
+def test_archived_on_the_day_the_period_is_reached_not_a_day_before():
+    t0 = lifecycle.apply_scrape(lifecycle.empty_tickers(), listing(["A", "B"]), at("2024-01-02"))
+    t1 = lifecycle.apply_scrape(t0, listing(["A"]), at("2024-01-03"))  # B delisted on 01-03
+    day_29 = lifecycle.apply_scrape(t1, listing(["A"]), at("2024-02-01"), archive_after_days=30)
+    assert status(day_29)["B"] == DELISTED
+    day_30 = lifecycle.apply_scrape(t1, listing(["A"]), at("2024-02-02"), archive_after_days=30)
+    assert status(day_30)["B"] == ARCHIVED

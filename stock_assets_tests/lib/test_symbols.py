@@ -68,3 +68,9 @@ def test_partition_symbols_keeps_order_dedupes_and_records_rejects():
     assert accepted == ["AAPL", "BRK-B"]
     assert [r.raw for r in rejected] == ["../x", "'; DROP TABLE x;--"]
     assert all(r.reason for r in rejected)
+
+
+def test_an_empty_symbol_is_rejected_as_empty():
+    with pytest.raises(InvalidSymbol) as err:
+        validate("")
+    assert err.value.reason == "empty"

@@ -58,3 +58,17 @@ def test_completeness_share_and_threshold():
     assert validation.completeness(frame, expected, min_share=0.75).passed
     outcome = validation.completeness(frame, expected)
     assert outcome.offending.rows() == [(D, "DDD")] and outcome.numbers["worst_share"] == 0.75
+
+
+def test_prices_on_the_bounds_of_the_range_are_consistent():
+    """open = high and close = low (a stock that fell all day) are valid bars, not offenders."""
+    frame = bars(open=[11.0, 19.0, 30.0], close=[9.0, 21.0, 30.5], high=[11.0, 21.0, 31.0], low=[9.0, 19.0, 29.0])
+    assert validation.ohlc_consistency(frame).passed
+    assert validation.ohlc_consistency(bars(volume=[0, 200, 300])).passed  # zero volume is zero_volume's business
+
+
+def test_a_zero_low_is_inconsistent_and_a_penny_price_is_not():
+    """A low of 0 is a bad print (every other price may be fine); a stock at $0.50 is not."""
+    assert validation.ohlc_consistency(bars(low=[0.0, 19.0, 29.0])).offending["symbol"].to_list() == ["AAA"]
+    penny = bars(open=[0.5, 20.0, 30.0], high=[0.6, 21.0, 31.0], low=[0.4, 19.0, 29.0], close=[0.5, 20.5, 30.5])
+    assert validation.ohlc_consistency(penny).passed

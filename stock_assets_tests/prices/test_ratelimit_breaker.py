@@ -90,3 +90,22 @@ def test_a_success_resets_the_count():
     breaker.success()
     breaker.failure()
     assert breaker.state == CLOSED
+
+
+def test_the_wait_for_a_token_is_what_is_left_to_refill():
+    """A partly refilled bucket waits only for the rest of the token: 0.3 refilled at 10/s
+    leaves 0.07 s (not 0.13 s, not a whole 0.1 s)."""
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=10, burst=1, clock=clock)
+    assert bucket.try_acquire() == 0.0
+    clock.now += 0.03
+    assert bucket.try_acquire() == pytest.approx(0.07)
+
+
+def test_retry_in_counts_down_from_when_the_breaker_opened():
+    clock = Clock()
+    clock.now = 100.0  # a monotonic clock is never at zero
+    breaker = CircuitBreaker(threshold=1, cooldown=10, clock=clock)
+    assert breaker.failure() is True
+    clock.now += 4
+    assert breaker.retry_in() == pytest.approx(6)

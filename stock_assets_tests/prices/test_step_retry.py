@@ -15,7 +15,7 @@ DAY = "2024-06-03"
 
 @pytest.fixture
 def no_wait(monkeypatch):
-    """The nightly schedule waits 2 and 4 minutes; the tests keep the count, not the wait."""
+    """The nightly schedule waits 2 and 6 minutes; the tests keep the count, not the wait."""
     monkeypatch.setattr(step_retry, "FETCH_RETRY_POLICY", dg.RetryPolicy(max_retries=2, delay=0))
 
 
@@ -84,9 +84,22 @@ def test_a_refused_partition_is_not_retried(universe_ready, instance, monkeypatc
 
 
 def test_the_schedule_of_the_nightly_policy():
-    """2 retries, about 2 then 4 minutes later: what docs/operations.md promises."""
+    """2 retries, about 2 then 6 minutes later: what docs/operations.md promises."""
     policy = step_retry.FETCH_RETRY_POLICY
     assert policy.max_retries == 2
     first, second = policy.calculate_delay(1), policy.calculate_delay(2)
     assert 0 < first <= 240 and 0 < second <= 480 and policy.delay == 120
     assert step_retry.is_transient(WarehouseLocked("x")) and not step_retry.is_transient(ValueError("x"))
+
+
+def test_the_nightly_policy_backs_off_exponentially(monkeypatch):
+    """Without its jitter (random() = 0.5 centres it) the schedule is exactly 2 then 6 minutes:
+    Dagster's exponential backoff waits (2**n - 1) x delay. A constant delay (2, 2) or a linear
+    one (2, 4) would hammer a locked warehouse or a down network sooner than promised."""
+    from dagster._core.definitions import policy as dagster_policy
+
+    monkeypatch.setattr(dagster_policy, "random", lambda: 0.5)
+    policy = step_retry.FETCH_RETRY_POLICY
+    assert [policy.calculate_delay(n) for n in (1, 2)] == [120, 360]
+    monkeypatch.setattr(dagster_policy, "random", lambda: 0.0)  # the jitter's extremes: +/- one delay
+    assert [policy.calculate_delay(n) for n in (1, 2)] == [0, 240]

@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from stock_assets.lib import validation
+from stock_assets.lib import calendar, validation
 from stock_assets.lib.qa import fetch_errors as qa_fetch
 from stock_assets.lib.qa import records as qa_records
 from stock_assets.lib.qa.catalog import Thresholds
@@ -56,6 +56,29 @@ def test_price_jump_and_iqr_catch_a_bad_print(market, tmp_path):
             # up x3 on the 12th, down /3 on the 13th: both unexplained.
             assert rows(out, symbol(20)) == [D(2024, 6, 12), D(2024, 6, 13)]
             assert rows(q.iqr_jump(), symbol(20)) == [D(2024, 6, 12), D(2024, 6, 13)]
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
+
+
+@pytest.mark.parametrize("scale, explained", [(1.0, True), (1.2, True), (0.85, True), (1.6, False), (0.5, False)])
+def test_a_split_explains_a_jump_only_when_the_move_matches_its_ratio(market, scale, explained):
+    """symbol(0) splits 4:1 on June 10th (close x0.25). A print at x0.25 x `scale` is explained
+    while it stays within split_tolerance (25 %) of the ratio; x0.4 (a 60 % miss, under max_move
+    after adjusting) or x0.125 is a bad print on a split day, not the split."""
+    lake, actions = market
+    day = D(2024, 6, 10)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    moved = frame.with_columns(pl.when(pl.col("symbol") == symbol(0)).then(pl.col(c) * scale).otherwise(pl.col(c))
+                               for c in ("open", "high", "low", "close"))
+    lake.write_partition("daily_ohlcv", day, moved, DAILY_OHLCV)
+    try:
+        with qa(lake, actions) as q:
+            out = q.price_jump()
+            assert (day not in rows(out, symbol(0))) is explained
+            assert out.numbers["explained_by_splits"] == (2 if explained else 1)
+            if not explained:
+                flagged = out.offending.filter((pl.col("symbol") == symbol(0)) & (pl.col("date") == day))
+                assert flagged["details"].str.contains("split known: 4").all()
     finally:
         lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
 
@@ -210,3 +233,87 @@ def test_gx_reads_are_merged_into_chunks_of_at_least_min_rows():
     assert [frame.height for _, frame in chunks] == [30, 30, 10]
     assert pl.concat([f for _, f in chunks])["n"].to_list() == list(range(70))
     assert list(rechunk(iter([]), min_rows=25)) == []
+
+
+def test_qa_records_of_a_single_offending_row_and_of_a_partition_wide_failure():
+    """One offending row is one qa.failures row; a failure with no date or symbol (schema, GX)
+    is dated on the run's last day, and long details are cut at MAX_DETAILS."""
+    now = dt.datetime(2024, 6, 4, 22)
+    one = validation.Outcome(False, pl.DataFrame({"date": [D(2024, 6, 3)], "symbol": ["A"], "value": [1.0]}))
+    rows = qa_records.failure_rows("zero_volume", "WARN", one, "r1", now, D(2024, 6, 4))
+    assert rows.select("date", "symbol", "value", "run_id").rows() == [(D(2024, 6, 3), "A", 1.0, "r1")]
+    wide = validation.Outcome(False, pl.DataFrame({"details": ["first " + "d" * 900]}))
+    [row] = qa_records.failure_rows("schema", "ERROR", wide, "r1", now, D(2024, 6, 4)).to_dicts()
+    assert row["date"] == D(2024, 6, 4) and row["symbol"] is None
+    assert row["details"] == ("first " + "d" * 900)[:500] and qa_records.MAX_DETAILS == 500
+
+
+def test_a_clean_history_reports_zero_counts(market):
+    lake, actions = market
+    with qa(lake, actions) as q:
+        dups = q.duplicates()
+    assert dups.passed and dups.numbers == {"duplicate_keys": 0, "duplicate_rows": 0}
+
+
+def test_gx_suite_over_chunks_names_the_failing_chunk(market):
+    """Two chunks of a range, the second with a bar whose close is above its high: the merged
+    outcome fails, counts one failed chunk of two, and dates the failure on that chunk's day."""
+    from stock_assets.lib.qa import gx as qa_gx
+
+    lake, _ = market
+    good = lake.read_partition("daily_ohlcv", D(2024, 6, 3), DAILY_OHLCV)
+    bad = lake.read_partition("daily_ohlcv", D(2024, 6, 4), DAILY_OHLCV).with_columns(
+        close=pl.when(pl.col("symbol") == symbol(1)).then(pl.col("high") * 2).otherwise(pl.col("close")))
+    out = qa_gx.run_suite_chunks([(D(2024, 6, 3), good), (D(2024, 6, 4), bad)])
+    assert not out.passed
+    assert (out.numbers["chunks"], out.numbers["failed_chunks"]) == (2, 1)
+    assert out.numbers["rows"] == good.height + bad.height
+    assert out.offending["date"].to_list() == [D(2024, 6, 4)]
+    assert qa_gx.run_suite(good).passed
+
+
+def test_summary_rows_of_no_partition_day_are_empty():
+    none = qa_records.summary_rows("lag", "WARN", pl.DataFrame(schema=qa_records.FAILURES), [], "r1",
+                                   dt.datetime(2024, 6, 4))
+    assert none.height == 0 and none.schema == pl.Schema(qa_records.SUMMARY)
+
+
+def test_volume_spike_is_judged_once_the_window_is_full_with_the_sample_deviation(tmp_path):
+    """volume_window 5: the 6th session is the first with 5 previous volumes, so a spike there
+    is judged; z = (1000 - 100) / s with s the sample (n - 1) deviation of 100, 110, 90, 105, 95."""
+    from stock_assets.storage.lake import ParquetLake
+
+    lake = ParquetLake(tmp_path / "lake")
+    days = calendar.sessions_between(D(2024, 6, 3), D(2024, 6, 10))  # 6 sessions
+    volumes = [100, 110, 90, 105, 95, 1000]
+    frame = pl.DataFrame({"date": days, "symbol": ["VOL"] * 6, "open": [10.0] * 6, "high": [10.0] * 6,
+                          "low": [10.0] * 6, "close": [10.0] * 6, "adj_close": [10.0] * 6, "volume": volumes,
+                          "provider": ["t"] * 6, "source_ts": [None] * 6, "ingested_at": [None] * 6,
+                          "run_id": ["r"] * 6}, schema=DAILY_OHLCV)
+    lake.write_partitions("daily_ohlcv", days, frame, DAILY_OHLCV)
+    with LakeQa(files(lake), days[0], days[-1], Thresholds(volume_window=5, volume_z=5.0)) as q:
+        out = q.volume_spike()
+    assert out.offending["date"].to_list() == [days[-1]]
+    s = (sum((v - 100) ** 2 for v in volumes[:5]) / 4) ** 0.5
+    assert out.offending["value"][0] == pytest.approx((1000 - 100) / s)
+
+
+def test_the_first_and_last_session_of_a_range_are_inside_it(market, tmp_path):
+    """A gap ending on the range's last day is reported (the rows after it close the gap), and an
+    unusual move on the range's first day is flagged: both bounds are inclusive."""
+    lake, actions = market
+    with qa(lake, actions, start=D(2024, 6, 7), end=D(2024, 6, 7)) as q:
+        gap = q.missing_dates()
+    assert not gap.passed and rows(gap, symbol(2)) == [D(2024, 6, 4), D(2024, 6, 5), D(2024, 6, 6), D(2024, 6, 7)]
+    day = D(2024, 6, 12)
+    frame = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    bumped = frame.with_columns(pl.when(pl.col("symbol") == symbol(20)).then(pl.col(c) * 3).otherwise(pl.col(c))
+                                for c in ("open", "high", "low", "close"))
+    lake.write_partition("daily_ohlcv", day, bumped, DAILY_OHLCV)
+    try:
+        with qa(lake, actions, start=day, end=day) as q:
+            out = q.iqr_jump()
+        assert not out.passed and rows(out, symbol(20)) == [day]
+        assert out.numbers["unusual_moves"] == out.offending.height >= 1
+    finally:
+        lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)

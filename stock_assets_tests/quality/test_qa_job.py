@@ -162,3 +162,34 @@ def test_daily_ohlcv_has_a_cron_freshness_policy_and_checks_take_thresholds_as_c
     assert spec.freshness_policy.timezone == "America/New_York"
     assert QaConfig().thresholds() == Thresholds()
     assert QaConfig(min_completeness=0.9, max_move=1.0).thresholds().max_move == 1.0
+
+
+def test_a_blocking_engine_check_alone_stops_qa_summary_and_run_config_thresholds_are_used(
+        loaded, instance, warehouse, data_dir):
+    """A x3 print is a price_jump that the GX suite does not see (OHLC stay consistent): the
+    engine check alone must block qa_summary. With `max_move: 3.0` as run config the same print
+    is under the threshold, so the thresholds of the run config are the ones judged."""
+    defs, _, _ = loaded
+    lake = ParquetLake(data_dir / "lake")
+    day = dt.date(2024, 6, 20)
+    good = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    bumped = good.with_columns(pl.when(pl.col("symbol") == symbol(20)).then(pl.col(c) * 3).otherwise(pl.col(c))
+                               for c in ("open", "high", "low", "close"))
+    lake.write_partition("daily_ohlcv", day, bumped, DAILY_OHLCV)
+    qa_job = dg.define_asset_job("qa_jump_only", selection=dg.AssetSelection.groups("quality")
+                                 | dg.AssetSelection.checks_for_assets("daily_ohlcv"))
+    job = dg.Definitions.merge(defs, dg.Definitions(jobs=[qa_job])).resolve_job_def("qa_jump_only")
+    try:
+        result = job.execute_in_process(instance=instance, partition_key=DAY, raise_on_error=False)
+        ev = _evaluations(result)
+        assert not ev["price_jump"].passed and ev["great_expectations"].passed
+        assert [c for c, e in ev.items() if not e.passed and e.blocking] == ["price_jump"]
+        assert not result.success
+        assert "qa_summary" not in {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+        lenient = {"ops": {"daily_ohlcv_checks": {"config": {"max_move": 3.0}}}}
+        result = job.execute_in_process(instance=instance, partition_key=DAY, run_config=lenient)
+        ev = _evaluations(result)
+        assert ev["price_jump"].passed and ev["price_jump"].metadata["max_move"].value == 3.0
+        assert result.success
+    finally:
+        lake.write_partition("daily_ohlcv", day, good, DAILY_OHLCV)

@@ -43,3 +43,18 @@ def test_failed_rewrite_keeps_the_previous_partition(universe_ready, instance, d
     assert [p.name for p in target.parent.iterdir()] == ["data.parquet"]  # no temp file left behind
     monkeypatch.undo()
     assert ParquetLake(data_dir / "lake").read_partition("daily_ohlcv", DAY, DAILY_OHLCV).height > 50
+
+
+def test_a_full_refetch_replaces_the_stored_rows_and_never_duplicates_them(universe_ready, instance, data_dir):
+    """full_refetch fetches every symbol again: the fresh rows replace the stored ones, so the
+    partition keeps one row per (date, symbol), each from the new run."""
+    first = materialize_prices(universe_ready, instance, partition_key=DAY.isoformat())
+    assert first.success
+    lake = ParquetLake(data_dir / "lake")
+    before = lake.read_partition("daily_ohlcv", DAY, DAILY_OHLCV)
+    again = _full_refetch_run(universe_ready, instance)
+    assert again.success
+    after = lake.read_partition("daily_ohlcv", DAY, DAILY_OHLCV)
+    assert after.height == before.height > 50
+    assert after.select("date", "symbol").is_duplicated().sum() == 0
+    assert set(after["run_id"]) == {again.run_id}

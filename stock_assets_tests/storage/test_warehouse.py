@@ -5,11 +5,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
 
 from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets.storage import warehouse as warehouse_module
 from stock_assets.storage.lake import ParquetLake
 from stock_assets.storage.warehouse import Warehouse, WarehouseLocked, _duck_type
 
@@ -79,40 +81,60 @@ def test_duck_types_cover_the_lake_schema():
 
 
 HOLDER = textwrap.dedent("""
-    import sys, time, duckdb
+    import sys, duckdb
     conn = duckdb.connect(sys.argv[1])
     conn.execute("BEGIN TRANSACTION")
     conn.execute("INSERT INTO ops.dead_letter VALUES ('HOLD', now(), 3, 'YFEMPTY', 'held')")
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()  # hold the lock until the test says so (or closes the pipe)
     conn.execute("COMMIT")
     conn.close()
 """)
 
 
-def _hold(path, seconds: float) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True)
+def _hold(path) -> subprocess.Popen:
+    """Another process that holds the file read-write until `_release` (no timing window)."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "holding"
     return proc
 
 
-def test_a_second_process_waits_out_the_writer_lock(warehouse):
-    """Another process holds the file read-write for 1.5 s; our write waits, then succeeds."""
-    holder = _hold(warehouse.path, 1.5)
-    started = time.monotonic()
-    warehouse.replace_rows("ops.fetch_errors", _errors("r1", 2), "run_id = ?", ["r1"])
-    waited = time.monotonic() - started
-    assert holder.wait(timeout=30) == 0
-    assert waited >= 0.5
+def _release(holder: subprocess.Popen) -> int:
+    holder.stdin.write("release\n")
+    holder.stdin.close()
+    return holder.wait(timeout=30)
+
+
+def test_a_second_process_waits_out_the_writer_lock(warehouse, monkeypatch):
+    """Another process holds the file read-write; our write waits (a backoff sleep), the holder
+    commits during that wait, and our write then succeeds. The holder is released from inside
+    the first sleep, so the test depends on no clock."""
+    holder = _hold(warehouse.path)
+    sleeps = []
+
+    def sleep(seconds):  # the first wait is where the holder lets go
+        sleeps.append(seconds)
+        if len(sleeps) == 1:
+            assert _release(holder) == 0
+    monkeypatch.setattr(warehouse_module, "time", SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    try:
+        warehouse.replace_rows("ops.fetch_errors", _errors("r1", 2), "run_id = ?", ["r1"])
+    finally:
+        if holder.poll() is None:
+            _release(holder)
+    assert len(sleeps) == 1 and 0 < sleeps[0] <= 0.1  # waited once, with the first backoff step
     assert warehouse.count("ops.fetch_errors") == 2 and warehouse.count("ops.dead_letter") == 1
 
 
 def test_a_lock_held_past_the_wait_is_a_clear_error(warehouse):
-    holder = _hold(warehouse.path, 3)
-    impatient = Warehouse(warehouse.path, warehouse.lake_root, lock_wait_seconds=0.5)
-    with pytest.raises(WarehouseLocked, match="stayed locked by another process"):
-        impatient.count("ops.fetch_errors")
-    holder.wait(timeout=30)
+    holder = _hold(warehouse.path)
+    try:
+        impatient = Warehouse(warehouse.path, warehouse.lake_root, lock_wait_seconds=0.5)
+        with pytest.raises(WarehouseLocked, match="stayed locked by another process"):
+            impatient.count("ops.fetch_errors")
+    finally:
+        assert _release(holder) == 0
 
 
 def test_views_are_made_once_per_lake_state_and_again_for_a_recreated_file(warehouse, data_dir, monkeypatch):
@@ -132,3 +154,16 @@ def test_views_are_made_once_per_lake_state_and_again_for_a_recreated_file(wareh
     warehouse.path.unlink()  # a warehouse rebuilt from scratch at the same path
     warehouse.ensure_schema()
     assert len(made) == 2 and warehouse.count("prices.daily_ohlcv") == 1
+
+
+def test_refresh_views_counts_as_made_for_the_next_ensure_schema(warehouse, data_dir, monkeypatch):
+    made = []
+    original = Warehouse._create_price_views
+    monkeypatch.setattr(Warehouse, "_create_price_views", lambda self, conn: (made.append(1), original(self, conn)))
+    frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0],
+                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+    ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
+    warehouse.refresh_views()
+    warehouse.ensure_schema()  # the same lake state: not made again
+    assert len(made) == 1 and warehouse.count("prices.daily_ohlcv") == 1

@@ -29,7 +29,7 @@ daily_prices_job = dg.define_asset_job(
         "One trading day (or a range, as one run): prices, corporate actions, their checks, the QA summary "
         "and the dashboard (KPIs and HTML page, as of the newest session). "
         "Run one day with --tags '{\"dagster/partition\": \"2024-06-03\"}'. "
-        "A transient failure of the fetch step (warehouse lock, network) is retried twice, 2 and 4 minutes later."
+        "A transient failure of the fetch step (warehouse lock, network) is retried twice, 2 and 6 minutes later."
     ),
 )
 

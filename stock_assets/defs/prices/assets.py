@@ -135,8 +135,12 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
         context.log.info(f"{days[0]}..{days[-1]}: market closed (XNYS holiday or weekend); storing zero rows")
     bars, refused = records.quarantine(result.bars, max(sessions) if sessions else None)
     failures = result.failures + refused
+    skipped = records.skipped_as_dead(wh, min(sessions), max(sessions)) if sessions else []
     report = records.record_fetch(wh, result, failures, run_id, source.provider, sessions,
-                                  len(symbols), time.monotonic() - started, now)
+                                  len(symbols), time.monotonic() - started, now, skipped)
+    if skipped:
+        context.log.info(f"dead letter: {len(skipped)} symbol(s) skipped, recorded as YFDEAD: "
+                         f"{', '.join(f.symbol for f in skipped[:20])}")
     records.record_actions_seen(wh, result.actions, run_id, now)
     newly_dead = dead_letter.update(wh, {f.symbol: (str(f.code), f.message) for f in failures}, now) if sessions else []
     if newly_dead:

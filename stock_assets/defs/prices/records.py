@@ -43,6 +43,30 @@ def symbols_for(warehouse: Warehouse, start: dt.date) -> list[str]:
     return frame["yahoo_symbol"].to_list()
 
 
+def skipped_as_dead(warehouse: Warehouse, start: dt.date, session: dt.date) -> list[FetchFailure]:
+    """A YFDEAD failure for each symbol `symbols_for` leaves out because it is dead-lettered.
+
+    Why record what was never asked for: a skip must not be silent. Each night a dead symbol
+    is skipped it gets one ops.fetch_errors row (at the run's last session), which the
+    dashboard and queries see; YFDEAD never counts towards a streak (storage/dead_letter.py).
+    """
+    frame = warehouse.query(
+        """
+        SELECT d.symbol, d.since, d.failed_nights, d.last_code FROM ops.dead_letter d
+        JOIN universe.tickers t ON t.yahoo_symbol = d.symbol
+        WHERE t.status = 'active' OR t.delisted_on > ?
+        ORDER BY d.symbol
+        """,
+        [start],
+    )
+    return [
+        FetchFailure(symbol=sym, code=ErrorCode.YFDEAD, attempts=0, session=session,
+                     message=f"skipped: in ops.dead_letter since {since:%Y-%m-%d} "
+                             f"({nights} failed nights, last {code}); release it to fetch it again")
+        for sym, since, nights, code in frame.iter_rows()
+    ]
+
+
 def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
     """The rows the lake already holds for the run's days (kept as they are on a rerun)."""
     if not days:
@@ -150,9 +174,15 @@ def fetch_report(result: FetchResult, failures: list[FetchFailure], requested: i
 def record_fetch(
     warehouse: Warehouse, result: FetchResult, failures: list[FetchFailure], run_id: str,
     provider: str, sessions: list[dt.date], requested: int, seconds: float, now: dt.datetime,
+    skipped: list[FetchFailure] = (),
 ) -> dict:
-    """One row per failed symbol in ops.fetch_errors, and the run's fetch report (returned too)."""
+    """One row per failed symbol in ops.fetch_errors, and the run's fetch report (returned too).
+
+    `skipped` (YFDEAD: dead-lettered, never requested) are recorded with the failures but are
+    not part of the report's requested / failed counts.
+    """
     first, last = (min(sessions), max(sessions)) if sessions else (now.date(), now.date())
+    report_failures, failures = failures, [*failures, *skipped]
     errors = pl.DataFrame(
         {
             "run_id": run_id,
@@ -168,7 +198,8 @@ def record_fetch(
     ).unique(subset=["symbol", "session"], keep="first")
     warehouse.replace_rows("ops.fetch_errors", errors, "run_id = ? AND session BETWEEN ? AND ?",
                            [run_id, first, last])
-    report = fetch_report(result, failures, requested, sessions, seconds)
+    report = fetch_report(result, report_failures, requested, sessions, seconds)
+    report["dead_letter_skipped"] = len(skipped)
     row = pl.DataFrame(
         {
             "run_id": [run_id], "first_session": [first], "last_session": [last],

@@ -20,7 +20,7 @@ import requests
 
 from stock_assets.storage.warehouse import WarehouseLocked
 
-# 2 retries, 2 then 4 minutes later (+/- jitter), before the run fails and the alerts fire.
+# 2 retries, 2 then 6 minutes later (+/- 2 minutes of jitter; Dagster waits (2**n - 1) x delay), before the run fails and the alerts fire.
 FETCH_RETRY_POLICY = dg.RetryPolicy(
     max_retries=2, delay=120, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS,
 )

@@ -13,6 +13,7 @@ class QaConfig(dg.Config):
     min_completeness: float = _D.min_completeness
     max_lag_sessions: int = _D.max_lag_sessions
     max_move: float = _D.max_move
+    split_tolerance: float = _D.split_tolerance
     iqr_multiplier: float = _D.iqr_multiplier
     iqr_min_history: int = _D.iqr_min_history
     volume_z: float = _D.volume_z

@@ -19,6 +19,7 @@ class Thresholds:
     min_completeness: float = 0.97  # share of the symbols active that day that must have a row
     max_lag_sessions: int = 2  # a symbol more sessions behind than this is lagging
     max_move: float = 0.75  # close-to-close move (either direction) that needs a split to explain it
+    split_tolerance: float = 0.25  # a split explains a jump when close x ratio / previous close is within this
     iqr_multiplier: float = 3.0  # a move above Q3 + k * IQR of the symbol's own moves is unusual
     iqr_min_history: int = 20  # fewer moves than this in the history: no IQR judgement
     volume_z: float = 5.0  # rolling volume z-score above this is a spike
@@ -52,7 +53,7 @@ CHECKS: dict[str, CheckInfo] = {c.name: c for c in (
     CheckInfo("zero_volume", WARN, "No row with volume = 0 on a trading day.", False),
     CheckInfo("price_jump", ERROR,
               "No close-to-close move above 75 % (max_move, either direction) that a split in "
-              "prices.corporate_actions does not explain.", True),
+              "prices.corporate_actions does not explain (the move must match 1/ratio within 25 %).", True),
     CheckInfo("iqr_jump", INFO, "No move above Q3 + 3 x IQR of that symbol's own split-adjusted moves.", False),
     CheckInfo("volume_spike", INFO, "No volume whose rolling 20-session z-score exceeds 5.", False),
     CheckInfo("fetch_errors", WARN,

@@ -5,7 +5,7 @@ kept (lib/qa/ordered_pass.py): gaps, jumps, volume z-scores, moves, the last ses
 
 Moves are measured in log terms, so a rise x4 and a fall to a quarter are the same 300 %
 move: a 4:1 split and a 1:10 reverse split are both caught. A move is *explained* when the
-split-adjusted move (close x split ratio / previous close) is back under the threshold.
+split-adjusted move (close x split ratio / previous close) is within split_tolerance of 1.
 """
 
 from __future__ import annotations

@@ -54,6 +54,9 @@ class DailyPass:
         self._done = True
         t = self.t
         limit = math.log1p(t.max_move)
+        # A split explains a jump only when the move matches 1/ratio: the split-adjusted move
+        # must be within split_tolerance, not merely under max_move (a bad print on a split day fails).
+        split_limit = math.log1p(t.split_tolerance)
         w = int(t.volume_window)
         self.names: list[str] = []
         self._codes = pl.DataFrame(schema={"symbol": pl.String, "code": pl.Int64})
@@ -95,8 +98,9 @@ class DailyPass:
             moves.append((c[ok].astype(np.int32), np.full(int(ok.sum()), i, dtype=np.int32), mv[ok].astype(np.float32)))
             if in_range:
                 big = ok & (raw > limit)
-                self.explained += int((big & (adj <= limit)).sum())
-                bad = big & (adj > limit)
+                matched = big & (factor != 1.0) & (adj <= split_limit)
+                self.explained += int(matched.sum())
+                bad = big & ~matched
                 if bad.any():
                     jumps.append((np.full(int(bad.sum()), i), c[bad], adj[bad], prev_close[bad], close[bad],
                                   factor[bad]))
