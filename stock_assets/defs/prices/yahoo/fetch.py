@@ -1,12 +1,15 @@
 """The batch fetcher: yf.download in batches on a thread pool, per-symbol fallback, retry passes.
 
-Why passes rather than per-call retries: the backoff schedule is long ([10, 30, 120, 600] s
-by default). Retrying each failed symbol inside its worker would park a worker for minutes
-per symbol; instead the whole first pass runs, then every retryable failure is retried
-together, per symbol (`Ticker.history`), after the schedule's next wait (via the one retry
-helper, `lib/retry.py`). Nothing is lost: every symbol ends with bars or with a coded
-failure, and a stop request (run cancelled) ends the fetch at once with the symbols not
-fetched named on the exception.
+Why passes rather than per-call retries: the whole first pass runs, then every retryable
+failure is retried together, per symbol (`Ticker.history`), via the one retry helper
+(`lib/retry.py`). The backoff schedule ([10, 30, 120, 600] s by default) is for outages:
+a retry pass waits for it only when the circuit breaker opened during the pass before.
+Isolated failures (a 5xx, a timeout, an empty answer) are retried at once, paced like
+every request: waiting 10 s for two symbols while nothing else is asked only lengthens
+the run (ADR 0017). Throttled requests never get here unless a storm outlasts the
+session's requeues (`session.py`). Nothing is lost: every symbol ends with bars or with a
+coded failure, and a stop request (run cancelled) ends the fetch at once with the symbols
+not fetched named on the exception.
 """
 
 from __future__ import annotations
@@ -240,24 +243,31 @@ class BatchFetcher:
     def run(self, symbols: Sequence[str], sessions: Sequence[dt.date]) -> Outcome:
         """Fetch everything; raises the interrupt (with `.unfetched_symbols`) when stopped."""
         start, end = request_window(sessions, self.today)
-        state = {"todo": list(dict.fromkeys(symbols)), "pass": 0}
+        breaker = self.session.breaker
+        state = {"todo": list(dict.fromkeys(symbols)), "pass": 0, "opened": breaker.opened, "outage": False}
 
         def one_pass() -> None:
             per_symbol = state["pass"] > 0
             state["pass"] += 1
+            state["opened"] = breaker.opened
             self._run_pass(state["todo"], sessions, start, end, per_symbol)
             left = self._retryable_left(state["todo"])
             if left:
                 state["todo"] = left
+                state["outage"] = breaker.opened > state["opened"] or breaker.state != "closed"
                 raise RetryableLeft(left)
 
         def on_retry(attempt: int, err: BaseException, wait: float) -> None:
             self.progress.retried(len(err.symbols))
+            when = (f"in {max(wait, breaker.retry_in()):.1f}s (the circuit breaker opened: an outage)"
+                    if state["outage"] else "at once (no outage: the breaker stayed closed)")
             self.log(f"yahoo fetch: pass {attempt} left {len(err.symbols)} symbols with retryable failures "
-                     f"({self._codes(err.symbols)}); per-symbol retry in {wait:.1f}s")
+                     f"({self._codes(err.symbols)}); per-symbol retry {when}")
 
         def sleep(seconds: float) -> None:
-            wait = max(seconds, self.session.breaker.retry_in())
+            if not state["outage"]:
+                return
+            wait = max(seconds, breaker.retry_in())
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
                 if self.stop.wait(min(0.25, max(0.0, deadline - time.monotonic()))):
