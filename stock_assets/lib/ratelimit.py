@@ -58,7 +58,7 @@ class AdaptiveTokenBucket:
 
     def __init__(self, rate: float, burst_s: float = 0.25, min_rate: float = 0.2,
                  max_rate: float | None = None, margin: float = 0.95, gentle: float = 0.9,
-                 grow: float = 0.25, probe: float = 0.02, hold: float = 1.0, window: float = 1.0,
+                 grow: float = 0.5, probe: float = 0.02, hold: float = 1.0, window: float = 1.0,
                  probe_cost: float = 0.05, max_pause: float = 120.0,
                  clock: Callable[[], float] = time.monotonic):
         if rate <= 0:

@@ -97,6 +97,7 @@ class Script:
         self.retry_after = False  # send Retry-After with a 429 of the rate limit
         self.error_share = 0.0  # share of admitted chart requests answered 500
         self.seed = 0
+        self.retry_after_s = "2"  # the header a scripted '429-retry-after' fault sends
         self.storm_until = 0.0  # monotonic time until which every chart request gets 429
         self.today: dt.date | None = None  # the fake market's "today": no bars after it
 
@@ -189,6 +190,8 @@ class FakeYahoo:
             return 429, "Too Many Requests", delay, headers
         if self._server_error():
             return 500, "<html>Internal Server Error</html>", delay, {}
+        if fault == "429-retry-after":
+            return 429, "Too Many Requests", delay, {"Retry-After": s.retry_after_s}
         return (*self._scripted(symbol, query, fault, delay), {})
 
     def _scripted(self, symbol: str, query: dict, fault: str | None, delay: float) -> tuple[int, object, float]:

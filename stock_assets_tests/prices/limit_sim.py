@@ -75,7 +75,7 @@ class SimResult:
 
 
 def simulate(limit: float, needed: int, latency: float = 0.05, style: str = "bucket",
-             retry_after: bool = False, in_flight: int = 32, start_rate: float = 40.0,
+             retry_after: bool = False, in_flight: int = 32, start_rate: float = 100.0,
              limiter: Callable[[SimClock], AdaptiveTokenBucket] | None = None,
              max_seconds: float = 600.0) -> SimResult:
     """Run `needed` requests through the limiter against a server admitting `limit` per second."""
