@@ -77,6 +77,8 @@ class AdaptiveTokenBucket:
         self._stamp = now
         self._grown_at = now
         self._last_cut = -math.inf
+        self._cut_sent = -math.inf  # send time of the request whose 429 made the last cut
+        self._cut_from = 0.0  # the rate before that cut
         self._short_at = -math.inf  # when a caller last found no token: we are the bottleneck
         self._pause_until = -math.inf
         self._admitted: list[float] = []  # send times of requests answered other than 429
@@ -96,7 +98,8 @@ class AdaptiveTokenBucket:
 
     def _refill(self, now: float) -> None:
         self._grow(now)
-        since = max(self._stamp, self._pause_until)  # nothing accrues while Yahoo asked us to wait
+        # nothing accrues while Yahoo asked us to wait; the first token is due as the pause ends
+        since = max(self._stamp, self._pause_until - 1.0 / self.rate)
         if now > since:
             self._tokens = min(self.burst, self._tokens + (now - since) * self.rate)
         self._stamp = now
@@ -160,6 +163,12 @@ class AdaptiveTokenBucket:
         with self._lock:
             bisect.insort(self._admitted, sent_at)
             self._last_admitted = max(self._last_admitted, self._clock())
+            if self._cut_sent - self.window <= sent_at <= self._cut_sent:
+                # an answer the last cut did not know of yet (a 200 with a big body can come
+                # back after a small 429 sent later): redo that cut with it
+                seen = self._admitted_rate(self._cut_sent)
+                self.limit_estimate = seen
+                self.rate = max(self.rate, min(self._cut_from * self.gentle, self.margin * seen))
             cutoff = bisect.bisect_left(self._admitted, sent_at - 4 * self.window)
             if cutoff > 64:
                 del self._admitted[:cutoff]
@@ -186,17 +195,18 @@ class AdaptiveTokenBucket:
             if sent_at < self._last_cut:
                 return False  # in flight before the last cut: already accounted for
             seen = self._admitted_rate(sent_at)
-            if sent_at - self._last_cut < self.window:
+            if seen <= 0:
+                target = self.rate * 0.5  # nothing got through: we know only that it is lower
+            elif sent_at - self._last_cut < self.window:
                 # Soon after a cut (a fixed window stays shut until it ends): cut again only
                 # if what got through says we are still clearly above the limit.
-                if seen <= 0 or self.margin * seen >= self.rate:
+                if self.margin * seen >= self.rate:
                     return False
                 target = self.margin * seen
-            elif seen > 0:
-                target = min(self.rate * self.gentle, self.margin * seen)
             else:
-                target = self.rate * 0.5  # nothing got through: we know only that it is lower
+                target = min(self.rate * self.gentle, self.margin * seen)
             self.limit_estimate = seen or None
+            self._cut_sent, self._cut_from = sent_at, self.rate
             self.rate = max(self.min_rate, target)
             self._last_cut = now
             self.throttles += 1

@@ -46,6 +46,19 @@ def test_a_429_brings_the_rate_to_what_yahoo_admitted_and_counts_once_per_cut():
     assert (bucket.state().throttles, bucket.state().throttled_requests) == (1, 2)
 
 
+def test_an_answer_that_comes_back_after_the_429_redoes_the_cut():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=100, margin=0.95, clock=clock)
+    bucket.admitted(0.0)
+    bucket.throttled(sent_at=0.05)  # the 200 sent at 0.04 is not back yet: 1/s seen
+    assert bucket.state().rate == pytest.approx(0.95)
+    bucket.admitted(0.04)  # now it is: Yahoo admitted 2 in that second
+    assert bucket.state().rate == pytest.approx(1.9)
+    assert bucket.state().limit_estimate == pytest.approx(2)
+    bucket.admitted(0.3)  # sent after the throttled request: not part of that cut
+    assert bucket.state().rate == pytest.approx(1.9)
+
+
 def test_an_isolated_429_at_the_limit_cuts_gently():
     clock = Clock()
     bucket = AdaptiveTokenBucket(rate=20, gentle=0.9, clock=clock)
@@ -71,8 +84,8 @@ def test_retry_after_holds_every_token_until_then():
     assert bucket.try_acquire() == pytest.approx(3.0)
     clock.now += 2.9
     assert bucket.try_acquire() == pytest.approx(0.1)
-    clock.now += 0.1 + 1.01 / bucket.rate
-    assert bucket.try_acquire() == 0.0  # due after the pause, not a burst piled up during it
+    clock.now += 0.1 + 1e-9
+    assert bucket.try_acquire() == 0.0  # one token as the pause ends, not a burst piled up during it
     assert bucket.try_acquire() > 0.0
     assert bucket.state().paused_s == pytest.approx(3.0)
 

@@ -72,7 +72,7 @@ def test_a_low_unknown_limit_with_server_errors_costs_little_more_than_the_limit
     # pointed at the fake; the fake's limit is not in the config
     source = make_source(fake_yahoo, yf_cache_dir, retry_schedule_s=[10.0, 30.0, 120.0, 600.0],
                          retry_jitter=0.2, timeout_s=10.0, breaker_threshold=25, breaker_cooldown_s=60.0,
-                         requests_per_second=100.0, batch_size=100, max_workers=4, threads_per_batch=8)
+                         requests_per_second=100.0, batch_size=0, max_workers=4, threads_per_batch=8)
     started = time.monotonic()
     result = source.fetch_range(symbols, sessions)
     seconds = time.monotonic() - started

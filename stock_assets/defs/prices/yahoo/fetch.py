@@ -73,9 +73,9 @@ def size_yfinance_pool(threads: int) -> None:
 class FetchPlan:
     """The knobs of one fetch (from the resource's config)."""
 
-    batch_size: int = 100
+    batch_size: int = 0  # 0: a paced queue of single symbols; n > 0: batches of n via yf.download
     max_workers: int = 4
-    threads_per_batch: int = 4
+    threads_per_batch: int = 8
     timeout: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_empty_attempts: int = 2
@@ -111,7 +111,8 @@ class BatchFetcher:
     def __init__(self, session: YahooSession, plan: FetchPlan, stop: threading.Event,
                  progress: FetchProgress, log: Callable[[str], None], today: dt.date | None = None):
         yf = import_yfinance()  # only when Yahoo is really used
-        size_yfinance_pool(plan.max_workers * plan.threads_per_batch)
+        if plan.batch_size > 0:
+            size_yfinance_pool(plan.max_workers * plan.threads_per_batch)
         yf.config.debug.hide_exceptions = False  # failures must raise, so they can be coded
         self.yf = yf
         self.session = session
@@ -195,11 +196,18 @@ class BatchFetcher:
                 self._record(symbol, bars, acts, None)  # partial beats nothing; the gap shows in completeness
 
     # -- passes ---------------------------------------------------------------------------
-    def _run_pass(self, todo: list[str], sessions, start: str, end: str, per_symbol: bool) -> None:
+    def _run_pass(self, todo: list[str], sessions, start: str, end: str, per_symbol: bool, first: bool) -> None:
+        """One pass over `todo`: batches of yf.download, or a paced queue of single symbols.
+
+        The queue (`per_symbol`): `max_workers x threads_per_batch` workers take one symbol
+        at a time, and each symbol is parsed as soon as it is answered, so the CPU work
+        overlaps the waiting for tokens and no batch's post-processing is left for the end.
+        """
         size = 1 if per_symbol else self.plan.batch_size
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
         workers = self.plan.max_workers * (self.plan.threads_per_batch if per_symbol else 1)
-        self.progress.plan(len(chunks), "per-symbol retry" if per_symbol else "batches")
+        phase = ("symbols" if first else "per-symbol retry") if per_symbol else "batches"
+        self.progress.plan(len(chunks), phase)
         pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="yahoo")
         work = (lambda c: self._history(c[0], sessions, start, end)) if per_symbol else \
             (lambda c: self._batch(c, sessions, start, end))
@@ -218,7 +226,7 @@ class BatchFetcher:
                             self._record(symbol, None, None, (yahoo_errors.code_for(err, None),
                                                               yahoo_errors.message_for(err, None)))
                     # symbols count as done once their first pass is over (stored or coded)
-                    self.progress.batch_done(0 if per_symbol else len(chunk))
+                    self.progress.batch_done(len(chunk) if first else 0)
                 if not done:
                     self.progress.maybe_log()
         except BaseException:
@@ -247,10 +255,11 @@ class BatchFetcher:
         state = {"todo": list(dict.fromkeys(symbols)), "pass": 0, "opened": breaker.opened, "outage": False}
 
         def one_pass() -> None:
-            per_symbol = state["pass"] > 0
+            first = state["pass"] == 0
+            per_symbol = not first or self.plan.batch_size <= 0
             state["pass"] += 1
             state["opened"] = breaker.opened
-            self._run_pass(state["todo"], sessions, start, end, per_symbol)
+            self._run_pass(state["todo"], sessions, start, end, per_symbol, first)
             left = self._retryable_left(state["todo"])
             if left:
                 state["todo"] = left

@@ -32,9 +32,12 @@ from stock_assets.lib.schema import ACTION_SOURCE_COLUMNS, CORPORATE_ACTIONS, DA
 
 
 class YahooPriceSource(PriceSource):
-    """Yahoo Finance through yfinance: batched, rate-limited, retried, every failure coded."""
+    """Yahoo Finance through yfinance: paced at a limit it learns, retried, every failure coded."""
 
-    batch_size: int = Field(default=100, description="Symbols per yf.download call.")
+    batch_size: int = Field(default=0, description=(
+        "0 (default): a paced queue of single symbols, each parsed as soon as it is answered "
+        "(ADR 0017). n > 0: batches of n symbols per yf.download call (yfinance asks Yahoo one "
+        "symbol per request either way; a batch only adds its post-processing at the end)."))
     max_workers: int = Field(default=4, description="Batches fetched at once (thread pool).")
     threads_per_batch: int = Field(default=8, description=(
         "yfinance threads inside one batch. Requests in flight = max_workers x threads_per_batch: "
@@ -73,7 +76,7 @@ class YahooPriceSource(PriceSource):
 
     def plan(self) -> FetchPlan:
         return FetchPlan(
-            batch_size=max(1, self.batch_size), max_workers=max(1, self.max_workers),
+            batch_size=max(0, self.batch_size), max_workers=max(1, self.max_workers),
             threads_per_batch=max(1, self.threads_per_batch), timeout=self.timeout_s,
             retry=RetryPolicy(schedule=tuple(self.retry_schedule_s), jitter=self.retry_jitter),
             max_empty_attempts=max(1, self.max_empty_attempts),
@@ -122,7 +125,8 @@ class YahooPriceSource(PriceSource):
                                  every=self.progress_every_s)
         fetcher = BatchFetcher(session, self.plan(), stop, progress, log)
         started = time.monotonic()
-        log(f"yahoo fetch: {len(symbols)} symbols x {len(sessions)} sessions, batches of {self.batch_size}, "
+        shape = f"batches of {self.batch_size}" if self.batch_size > 0 else "a paced queue of single symbols"
+        log(f"yahoo fetch: {len(symbols)} symbols x {len(sessions)} sessions, {shape}, "
             f"{self.max_workers} workers x {self.threads_per_batch} threads, starting at {self.requests_per_second}/s")
         try:
             outcome = fetcher.run(symbols, sessions)
