@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None, help="draws the conditions (default: random, printed)")
     parser.add_argument("--random", type=int, default=8, help="random conditions besides the four corners")
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds each condition needs at its limit")
-    parser.add_argument("--baseline-symbols", type=int, default=400)
+    parser.add_argument("--baseline-symbols", type=int, default=200)
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 20)
     print(f"# {platform.uname()}")

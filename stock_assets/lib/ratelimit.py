@@ -56,7 +56,7 @@ class Cancelled(RuntimeError):
 class AdaptiveTokenBucket:
     """Thread-safe pacing whose rate follows the limit the server shows (see module doc)."""
 
-    def __init__(self, rate: float, burst_s: float = 0.25, min_rate: float = 0.2,
+    def __init__(self, rate: float, burst_s: float = 0.05, min_rate: float = 0.2,
                  max_rate: float | None = None, margin: float = 0.95, gentle: float = 0.9,
                  grow: float = 0.5, probe: float = 0.02, hold: float = 1.0, window: float = 1.0,
                  probe_cost: float = 0.05, max_pause: float = 120.0,
@@ -111,10 +111,13 @@ class AdaptiveTokenBucket:
             return
         known = self.limit_estimate
         near = known is not None and self.rate >= self.margin * known * self.gentle and self.rate <= known * 1.1
-        if near and now < self._plateau_until:
-            return
+        ceiling = self.max_rate
+        if near and now < self._plateau_until:  # back up to the margin below the limit, no further
+            ceiling = min(ceiling, self.margin * known)
+            if self.rate >= ceiling:
+                return
         step = self.probe if near else self.grow
-        self.rate = min(self.max_rate, self.rate * math.exp(step * elapsed))
+        self.rate = min(ceiling, self.rate * math.exp(step * elapsed))
 
     def _admitted_rate(self, until: float) -> float:
         """Answers other than 429 per second, for requests sent in the `window` before `until`."""

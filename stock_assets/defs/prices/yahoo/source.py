@@ -47,10 +47,10 @@ class YahooPriceSource(PriceSource):
         "first 429s bring it down to what Yahoo admitted; starting above the limit finds it fastest."))
     max_requests_per_second: float = Field(default=200.0, description="Ceiling the limiter never probes above.")
     min_requests_per_second: float = Field(default=0.5, description="Floor the limiter backs off to.")
-    burst_s: float = Field(default=0.25, description=(
-        "Seconds' worth of requests the limiter lets out at once. Small on purpose: Yahoo's own "
-        "bucket sees our requests after network jitter, and a full second's burst drew 429s "
-        "(docs/performance.md)."))
+    burst_s: float = Field(default=0.05, description=(
+        "Seconds' worth of requests the limiter lets out at once (at least one). Small on "
+        "purpose: after a stall (a loaded CPU) a bigger burst catches up in a clump that a "
+        "fixed-window limit answers with 429s (docs/performance.md)."))
     throttle_requeues: int = Field(default=20, description=(
         "Times one throttled request goes back into the paced queue before yfinance sees the 429."))
     throttle_storm_s: float = Field(default=10.0, description=(
