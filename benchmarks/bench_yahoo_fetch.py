@@ -15,10 +15,10 @@ beat the optimum by up to 1 s: ratios slightly above 1 are possible and honest.
 
 CPU bounds the client before 60 requests/s for long histories (yfinance's parsing per
 symbol): a no-limit baseline per data shape measures that bound, and `vs bound` divides by
-the larger of the two optima. Each condition needs `--seconds` (default 15) at its limit;
+the larger of the two optima. Each condition needs `--seconds` (default 20) at its limit;
 the fake runs in its own process so its CPU does not compete with the client's.
 
-    .venv/bin/python benchmarks/bench_yahoo_fetch.py [--seed N] [--random 8] [--seconds 15]
+    .venv/bin/python benchmarks/bench_yahoo_fetch.py [--seed N] [--random 8] [--seconds 20]
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=None, help="draws the conditions (default: random, printed)")
     parser.add_argument("--random", type=int, default=8, help="random conditions besides the four corners")
-    parser.add_argument("--seconds", type=float, default=15.0, help="seconds each condition needs at its limit")
+    parser.add_argument("--seconds", type=float, default=20.0, help="seconds each condition needs at its limit")
     parser.add_argument("--baseline-symbols", type=int, default=200)
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(1 << 20)

@@ -68,6 +68,7 @@ class AdaptiveTokenBucket:
         self.burst_s = burst_s
         self.min_rate = min(min_rate, rate)
         self.margin, self.gentle, self.grow, self.probe = margin, gentle, grow, probe
+        self._margin = margin  # widens when Retry-After throttles come even at the margin
         self.hold, self.window, self.max_pause, self.probe_cost = hold, window, max_pause, probe_cost
         self._clock = clock
         now = clock()
@@ -110,10 +111,10 @@ class AdaptiveTokenBucket:
                 or now < self._pause_until or self.rate >= self.max_rate):
             return
         known = self.limit_estimate
-        near = known is not None and self.rate >= self.margin * known * self.gentle and self.rate <= known * 1.1
+        near = known is not None and self.rate >= self._margin * known * self.gentle and self.rate <= known * 1.1
         ceiling = self.max_rate
         if near and now < self._plateau_until:  # back up to the margin below the limit, no further
-            ceiling = min(ceiling, self.margin * known)
+            ceiling = min(ceiling, self._margin * known)
             if self.rate >= ceiling:
                 return
         step = self.probe if near else self.grow
@@ -171,7 +172,7 @@ class AdaptiveTokenBucket:
                 # back after a small 429 sent later): redo that cut with it
                 seen = self._admitted_rate(self._cut_sent)
                 self.limit_estimate = seen
-                self.rate = max(self.rate, min(self._cut_from * self.gentle, self.margin * seen))
+                self.rate = max(self.rate, min(self._cut_from * self.gentle, self._margin * seen))
             cutoff = bisect.bisect_left(self._admitted, sent_at - 4 * self.window)
             if cutoff > 64:
                 del self._admitted[:cutoff]
@@ -192,6 +193,12 @@ class AdaptiveTokenBucket:
                 if now + pause > self._pause_until:
                     self.paused_s += now + pause - max(now, self._pause_until)
                     self._pause_until = now + pause
+                known = self.limit_estimate
+                if (known and now < self._plateau_until and sent_at >= self._last_cut
+                        and self.rate <= self._margin * known * 1.001):
+                    # throttled again at a rate held below the limit, not probing: our requests
+                    # reach Yahoo less evenly than we send them (a loaded CPU): keep further off
+                    self._margin = max(0.7, self._margin * 0.95)
                 # each overshoot now costs a whole pause: probe rarely enough that probing
                 # costs at most `probe_cost` of the time
                 self._plateau_until = max(self._plateau_until, now + pause / self.probe_cost)
@@ -203,11 +210,13 @@ class AdaptiveTokenBucket:
             elif sent_at - self._last_cut < self.window:
                 # Soon after a cut (a fixed window stays shut until it ends): cut again only
                 # if what got through says we are still clearly above the limit.
-                if self.margin * seen >= self.rate:
+                if self._margin * seen >= self.rate:
                     return False
-                target = self.margin * seen
+                target = self._margin * seen
             else:
-                target = min(self.rate * self.gentle, self.margin * seen)
+                # under Retry-After every overshoot costs a pause: step down twice as far
+                step = self.gentle ** 2 if retry_after else self.gentle
+                target = min(self.rate * step, self._margin * seen)
             self.limit_estimate = seen or None
             self._cut_sent, self._cut_from = sent_at, self.rate
             self.rate = max(self.min_rate, target)
