@@ -83,3 +83,17 @@ def test_a_low_unknown_limit_with_server_errors_costs_little_more_than_the_limit
                                       f"({result.stats['requests']} requests, "
                                       f"{result.stats['throttled_requests']} answered 429)")
     assert fake_yahoo.statuses[500] >= 1  # the errors did happen and were absorbed
+
+
+def test_an_isolated_server_error_is_retried_at_once_not_after_the_schedule(fake_yahoo, yf_cache_dir):
+    """The long schedule is for outages (the breaker opened); two 500s for one symbol are not one."""
+    symbols = [f"E{i:02d}" for i in range(8)]
+    fake_yahoo.script.faults["E05"] = ["500", "500"]  # the first try and yfinance's own second try
+    source = make_source(fake_yahoo, yf_cache_dir, retry_schedule_s=[30.0, 60.0])
+    lines = []
+    started = time.monotonic()
+    result = source.fetch_range(symbols, SESSIONS, log=lines.append)
+    _all_stored(result, symbols)
+    assert result.stats["retries"] == 1 and fake_yahoo.requests["E05"] == 3
+    assert any("per-symbol retry at once" in line for line in lines), lines
+    assert time.monotonic() - started < 15

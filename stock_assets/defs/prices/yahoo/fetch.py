@@ -1,4 +1,4 @@
-"""The batch fetcher: yf.download in batches on a thread pool, per-symbol fallback, retry passes.
+"""The fetcher: a paced queue of single symbols (or yf.download batches) on a thread pool, retry passes.
 
 Why passes rather than per-call retries: the whole first pass runs, then every retryable
 failure is retried together, per symbol (`Ticker.history`), via the one retry helper

@@ -1,9 +1,9 @@
 """`YahooPriceSource`: Yahoo Finance through yfinance, hardened.
 
-Batches of `yf.download(..., auto_adjust=False, actions=True, multi_level_index=False)` on a
-thread pool, one shared pooled HTTP session (`yahoo/session.py`) paced by an adaptive token
-bucket and guarded by a circuit breaker, per-symbol fallback and retry passes
-(`yahoo/fetch.py`), every failure coded (`yahoo/errors.py`), prices converted back to as
+A paced queue of single symbols (`Ticker.history`; or batches of `yf.download` with
+`batch_size > 0`) on a thread pool, one shared pooled HTTP session (`yahoo/session.py`) paced
+by a limiter that learns Yahoo's limit from its answers (ADR 0017) and guarded by a circuit
+breaker, throttled requests requeued at once, retry passes (`yahoo/fetch.py`), every failure coded (`yahoo/errors.py`), prices converted back to as
 traded (`yahoo/frames.py`, `lib/adjust.py`). Every knob is resource config, overridable per
 run in the launchpad; the defaults suit a 2-core machine and Yahoo on a normal night.
 """
