@@ -7,12 +7,17 @@ storm of 429s on a bad one (ADR 0017). So the limiter learns the limit from Yaho
 
 - **Pacing.** A token bucket with a small burst: requests leave evenly spaced at `rate`.
 - **Learning from a throttle.** A 429 means we sent faster than Yahoo admits. What Yahoo
-  *did* admit (answers other than 429, counted by the time their requests were sent) over the
-  last `window` seconds before the throttled request is the best estimate of its limit; the
-  rate goes to `margin` x that estimate, and never drops by more than the gentle step
-  (`gentle`) unless the estimate says so. A 429 on a request sent before the last cut says
-  nothing new (it was in flight) and is not counted again.
+  *did* admit (answers other than 429, counted by the time their requests were sent) in the
+  `window` before the throttled request is the estimate of its limit; the rate goes to
+  `margin` x that estimate, and down by no more than the gentle step (`gentle`) unless the
+  estimate says so. A 429 on a request sent before the last cut was in flight and is not
+  counted again; soon after a cut only a lower estimate cuts again (a fixed window stays
+  shut until it ends); an answer that comes back late for a request sent before the
+  throttled one redoes the cut with it. Nothing admitted at all: halve, per round trip.
 - **Retry-After.** When Yahoo says when to come back, no token is handed out before then.
+  An overshoot now costs a whole pause, so such a throttle steps down twice as far, no
+  probing above the margin follows for `pause / probe_cost`, and a throttle while holding
+  below the limit widens the margin (our requests reach Yahoo less evenly than we send them).
 - **Probing up.** While callers wait for tokens (the limiter is what holds the run back) and
   no throttle came for `hold` seconds, the rate grows: fast (`grow` per second) while it is
   far from any limit seen, slowly (`probe` per second) near the last estimate, so a run at
@@ -188,23 +193,23 @@ class AdaptiveTokenBucket:
             self._refill(now)
             sent_at = now if sent_at is None else sent_at
             self.throttled_requests += 1
+            held = False
             if retry_after is not None and retry_after > 0:
                 pause = min(retry_after, self.max_pause)
                 if now + pause > self._pause_until:
                     self.paused_s += now + pause - max(now, self._pause_until)
                     self._pause_until = now + pause
-                known = self.limit_estimate
-                if (known and now < self._plateau_until and sent_at >= self._last_cut
-                        and self.rate <= self._margin * known * 1.001):
-                    # throttled again at a rate held below the limit, not probing: our requests
-                    # reach Yahoo less evenly than we send them (a loaded CPU): keep further off
-                    self._margin = max(0.7, self._margin * 0.95)
                 # each overshoot now costs a whole pause: probe rarely enough that probing
                 # costs at most `probe_cost` of the time
+                held = now < self._plateau_until
                 self._plateau_until = max(self._plateau_until, now + pause / self.probe_cost)
             if sent_at < self._last_cut:
                 return False  # in flight before the last cut: already accounted for
             seen = self._admitted_rate(sent_at)
+            if retry_after and held and seen > 0 and self.rate <= self._margin * seen * 1.001:
+                # throttled again while held below what Yahoo admits, not probing: our requests
+                # reach Yahoo less evenly than we send them (a loaded CPU): keep further off
+                self._margin = max(0.7, self._margin * 0.95)
             if seen <= 0:
                 target = self.rate * 0.5  # nothing got through: we know only that it is lower
             elif sent_at - self._last_cut < self.window:

@@ -158,3 +158,24 @@ def test_a_success_resets_the_count():
     breaker.success()
     breaker.failure()
     assert breaker.state == CLOSED
+
+
+def test_retry_after_throttles_step_down_further_and_widen_the_margin_when_held_below():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=100, margin=0.95, gentle=0.9, probe=0.02, clock=clock)
+    _admit(bucket, clock, 200, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=1)
+    assert bucket.state().rate == pytest.approx(81)  # 0.9 x 0.9, not 0.9: a pause per overshoot
+    clock.now += 2
+    _admit(bucket, clock, 30, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=1)  # learnt: 30/s
+    assert bucket.state().rate == pytest.approx(28.5)
+    clock.now += 2
+    _admit(bucket, clock, 30, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=1)  # again, while held at 0.95 x 30
+    assert bucket.state().rate == pytest.approx(28.5 * 0.81)
+    for _ in range(150):  # 15 s of callers waiting, inside the 20 s plateau
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate == pytest.approx(0.95 * 0.95 * 30)  # back up to the wider margin only
