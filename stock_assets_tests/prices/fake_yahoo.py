@@ -6,6 +6,13 @@ handshake, retry-on-4xx) and its parsing run unchanged; only the host differs
 scripted per symbol (a queue consumed one request at a time) or globally (a rate limit
 that answers 429, a fixed latency), so tests can make storms, 500s, timeouts, empty
 frames, malformed JSON and slow answers happen on purpose.
+
+The rate limit comes in two styles, because nobody knows which one Yahoo runs: a token
+bucket (`limit_style="bucket"`: one second's worth of capacity, starting full; a 429 costs
+no token) or a fixed window (`"window"`: at most `rate_limit` requests per calendar second).
+Either may say when to come back (`retry_after=True`: a `Retry-After` header in whole
+seconds, as HTTP has it). `error_share` answers that share of admitted requests with a 500,
+drawn from a seeded generator.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import random
 import threading
 import time
 from collections import defaultdict
@@ -85,6 +93,11 @@ class Script:
         self.latency_s = 0.0
         self.slow_s = 1.5
         self.rate_limit: float | None = None  # chart requests per second before 429s
+        self.limit_style = "bucket"  # or "window" (see the module doc)
+        self.retry_after = False  # send Retry-After with a 429 of the rate limit
+        self.error_share = 0.0  # share of admitted chart requests answered 500
+        self.seed = 0
+        self.retry_after_s = "2"  # the header a scripted '429-retry-after' fault sends
         self.storm_until = 0.0  # monotonic time until which every chart request gets 429
         self.today: dt.date | None = None  # the fake market's "today": no bars after it
 
@@ -101,8 +114,11 @@ class FakeYahoo:
         self.in_flight = 0  # chart requests being answered right now
         self.max_in_flight = 0  # the most at once: how parallel the client really is
         self.other_requests = 0
+        self.arrivals: list[tuple[float, int]] = []  # (monotonic time, status) of every chart request
         self._tokens: float | None = None
         self._stamp = time.monotonic()
+        self._window, self._window_count = -1, 0
+        self._rng: random.Random | None = None
         handler = self._handler()
         ThreadingHTTPServer.request_queue_size = 256  # many parallel connects: no SYN drops
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -125,31 +141,61 @@ class FakeYahoo:
     def chart_requests(self) -> int:
         return sum(self.requests.values())
 
-    def _rate_ok(self) -> bool:
+    def _rate_wait(self, now: float) -> float | None:
+        """None when the rate limit admits a request arriving `now`, else seconds until it would."""
         limit = self.script.rate_limit
         if limit is None:
-            return True
+            return None
         with self.lock:
-            now = time.monotonic()
+            if self.script.limit_style == "window":
+                window = int(now)
+                if window != self._window:
+                    self._window, self._window_count = window, 0
+                if self._window_count + 1 <= limit:
+                    self._window_count += 1
+                    return None
+                return window + 1 - now
             if self._tokens is None:  # a server's bucket starts full: one second's worth
                 self._tokens, self._stamp = limit, now
             self._tokens = min(limit, self._tokens + (now - self._stamp) * limit)
             self._stamp = now
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
-                return True
-            return False
+                return None
+            return (1.0 - self._tokens) / limit
 
-    def answer_chart(self, symbol: str, query: dict) -> tuple[int, object, float]:
-        """(status, body, delay seconds) for one chart request."""
+    def _server_error(self) -> bool:
         s = self.script
+        if not s.error_share:
+            return False
+        with self.lock:
+            if self._rng is None:
+                self._rng = random.Random(s.seed)
+            return self._rng.random() < s.error_share
+
+    def answer_chart(self, symbol: str, query: dict) -> tuple[int, object, float, dict]:
+        """(status, body, delay seconds, extra headers) for one chart request."""
+        s = self.script
+        now = time.monotonic()
         with self.lock:
             self.requests[symbol] += 1
             self.queries[symbol].append(query)
             fault = s.faults[symbol].pop(0) if s.faults.get(symbol) else s.always.get(symbol)
         delay = s.latency_s
-        if time.monotonic() < s.storm_until or not self._rate_ok():
-            return 429, "Too Many Requests", delay
+        if now < s.storm_until:
+            return 429, "Too Many Requests", delay, {}
+        wait = self._rate_wait(now)
+        if wait is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(wait)))} if s.retry_after else {}
+            return 429, "Too Many Requests", delay, headers
+        if self._server_error():
+            return 500, "<html>Internal Server Error</html>", delay, {}
+        if fault == "429-retry-after":
+            return 429, "Too Many Requests", delay, {"Retry-After": s.retry_after_s}
+        return (*self._scripted(symbol, query, fault, delay), {})
+
+    def _scripted(self, symbol: str, query: dict, fault: str | None, delay: float) -> tuple[int, object, float]:
+        s = self.script
         if fault == "429":
             return 429, "Too Many Requests", delay
         if fault == "500":
@@ -188,12 +234,14 @@ class FakeYahoo:
             def log_message(self, *args):  # quiet
                 pass
 
-            def _send(self, status: int, body, content_type="application/json"):
+            def _send(self, status: int, body, content_type="application/json", headers=None):
                 data = body if isinstance(body, str) else json.dumps(body)
                 raw = data.encode()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", content_type)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(raw)))
                     self.end_headers()
                     self.wfile.write(raw)
@@ -208,8 +256,10 @@ class FakeYahoo:
                 if "/v8/finance/chart/" in path:
                     symbol = path.rsplit("/", 1)[1].upper()
                     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                    status, body, delay = fake.answer_chart(symbol, query)
+                    arrived = time.monotonic()
+                    status, body, delay, headers = fake.answer_chart(symbol, query)
                     with fake.lock:
+                        fake.arrivals.append((arrived, status))
                         fake.in_flight += 1
                         fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
                     try:
@@ -220,7 +270,7 @@ class FakeYahoo:
                             fake.in_flight -= 1
                     if body is None:
                         return self._send(504, "gateway timeout")
-                    return self._send(status, body)
+                    return self._send(status, body, headers=headers)
                 with fake.lock:
                     fake.other_requests += 1
                 if path.endswith("/v1/test/getcrumb"):

@@ -1,5 +1,6 @@
 """The adaptive token bucket and the circuit breaker, on a fake clock (no sleeping)."""
 
+import math
 import threading
 
 import pytest
@@ -18,38 +19,105 @@ class Clock:
 
 def test_bucket_paces_at_its_rate():
     clock = Clock()
-    bucket = AdaptiveTokenBucket(rate=10, burst=1, clock=clock)
+    bucket = AdaptiveTokenBucket(rate=10, burst_s=0.1, clock=clock)
     assert bucket.try_acquire() == 0.0
     assert bucket.try_acquire() == pytest.approx(0.1)
     clock.now += 0.1
     assert bucket.try_acquire() == 0.0
 
 
-def test_bucket_backs_off_on_429_once_per_cooldown_and_recovers_when_quiet():
+def _admit(bucket, clock, count, seconds):
+    """`count` requests answered 200, sent evenly over the next `seconds`."""
+    for i in range(count):
+        bucket.admitted(clock.now + i * seconds / count)
+    clock.now += seconds
+
+
+def test_a_429_brings_the_rate_to_what_yahoo_admitted_and_counts_once_per_cut():
     clock = Clock()
-    bucket = AdaptiveTokenBucket(rate=40, min_rate=1, quiet=30, recover_step=0.25, cooldown=1.0, clock=clock)
-    assert bucket.throttled() is True
-    assert bucket.state().rate == 20
-    assert bucket.throttled() is False  # the same burst of 429s counts once
-    clock.now += 1.5
-    assert bucket.throttled() is True
-    assert bucket.state().rate == 10
-    for _ in range(10):
-        clock.now += 1.5
-        bucket.throttled()
-    assert bucket.state().rate == 1  # never below the floor
-    clock.now += 29
-    assert bucket.state().rate == 1  # not quiet long enough yet
-    clock.now += 2
-    assert bucket.state().rate == pytest.approx(11)  # one quiet period: + 25 % of the ceiling
-    clock.now += 300
-    assert bucket.state().rate == 40  # fully recovered, never above the ceiling
-    assert bucket.state().throttles == 12
-    assert "rate 40.0/40.0" in bucket.state().describe()
+    bucket = AdaptiveTokenBucket(rate=100, min_rate=0.5, margin=0.95, clock=clock)
+    _admit(bucket, clock, 12, 1.0)  # Yahoo let 12 through in the last second
+    assert bucket.throttled(sent_at=clock.now) is True
+    assert bucket.state().rate == pytest.approx(0.95 * 12)
+    assert bucket.state().limit_estimate == pytest.approx(12)
+    # 429s for requests sent before that cut were in flight: nothing new, no second cut
+    assert bucket.throttled(sent_at=clock.now - 0.1) is False
+    assert bucket.state().rate == pytest.approx(11.4)
+    assert (bucket.state().throttles, bucket.state().throttled_requests) == (1, 2)
+
+
+def test_an_answer_that_comes_back_after_the_429_redoes_the_cut():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=100, margin=0.95, clock=clock)
+    bucket.admitted(0.0)
+    bucket.throttled(sent_at=0.05)  # the 200 sent at 0.04 is not back yet: 1/s seen
+    assert bucket.state().rate == pytest.approx(0.95)
+    bucket.admitted(0.04)  # now it is: Yahoo admitted 2 in that second
+    assert bucket.state().rate == pytest.approx(1.9)
+    assert bucket.state().limit_estimate == pytest.approx(2)
+    bucket.admitted(0.3)  # sent after the throttled request: not part of that cut
+    assert bucket.state().rate == pytest.approx(1.9)
+
+
+def test_an_isolated_429_at_the_limit_cuts_gently():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=20, gentle=0.9, clock=clock)
+    _admit(bucket, clock, 40, 2.0)  # 20/s got through: the estimate says we are at the limit
+    assert bucket.throttled(sent_at=clock.now) is True
+    assert bucket.state().rate == pytest.approx(18)  # not halved: -10 %
+
+
+def test_nothing_admitted_halves_the_rate_never_below_the_floor():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=8, min_rate=1, clock=clock)
+    for _ in range(6):
+        clock.now += 2
+        bucket.throttled(sent_at=clock.now)
+    assert bucket.state().rate == 1
+
+
+def test_retry_after_holds_every_token_until_then():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=50, clock=clock)
+    _admit(bucket, clock, 50, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=3)
+    assert bucket.try_acquire() == pytest.approx(3.0)
+    clock.now += 2.9
+    assert bucket.try_acquire() == pytest.approx(0.1)
+    clock.now += 0.1 + 1e-9
+    assert bucket.try_acquire() == 0.0  # one token as the pause ends, not a burst piled up during it
+    assert bucket.try_acquire() > 0.0
+    assert bucket.state().paused_s == pytest.approx(3.0)
+
+
+def test_the_rate_grows_only_while_callers_wait_and_slowly_near_the_limit_learnt():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=10, max_rate=40, grow=0.25, probe=0.02, hold=1.0, clock=clock)
+    clock.now += 5
+    assert bucket.state().rate == 10  # nobody waited for a token: no reason to go faster
+    for _ in range(40):  # callers wait for tokens for 4 s: far from any limit, fast growth
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate == pytest.approx(10 * math.exp(0.25 * 4), rel=0.05)
+    clock.now += 100
+    for _ in range(50):
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate == 40  # never above the ceiling
+    _admit(bucket, clock, 30, 1.0)
+    bucket.throttled(sent_at=clock.now)  # learnt: 30/s
+    assert bucket.state().rate == pytest.approx(28.5)
+    for _ in range(50):  # near the learnt limit: +2 %/s once the hold is over
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate == pytest.approx(28.5 * math.exp(0.02 * 4), rel=0.02)
 
 
 def test_bucket_wait_stops_when_the_run_stops():
-    bucket = AdaptiveTokenBucket(rate=0.01, burst=1)
+    bucket = AdaptiveTokenBucket(rate=0.01)
     bucket.acquire()
     stop = threading.Event()
     stop.set()
@@ -96,7 +164,7 @@ def test_the_wait_for_a_token_is_what_is_left_to_refill():
     """A partly refilled bucket waits only for the rest of the token: 0.3 refilled at 10/s
     leaves 0.07 s (not 0.13 s, not a whole 0.1 s)."""
     clock = Clock()
-    bucket = AdaptiveTokenBucket(rate=10, burst=1, clock=clock)
+    bucket = AdaptiveTokenBucket(rate=10, burst_s=0.1, clock=clock)
     assert bucket.try_acquire() == 0.0
     clock.now += 0.03
     assert bucket.try_acquire() == pytest.approx(0.07)
@@ -109,3 +177,24 @@ def test_retry_in_counts_down_from_when_the_breaker_opened():
     assert breaker.failure() is True
     clock.now += 4
     assert breaker.retry_in() == pytest.approx(6)
+
+
+def test_retry_after_throttles_step_down_further_and_widen_the_margin_when_held_below():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=100, margin=0.95, gentle=0.9, probe=0.02, clock=clock)
+    _admit(bucket, clock, 200, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=1)
+    assert bucket.state().rate == pytest.approx(81)  # 0.9 x 0.9, not 0.9: a pause per overshoot
+    clock.now += 2
+    _admit(bucket, clock, 30, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=1)  # learnt: 30/s
+    assert bucket.state().rate == pytest.approx(28.5)
+    clock.now += 2
+    _admit(bucket, clock, 30, 1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=1)  # again, while held at 0.95 x 30
+    assert bucket.state().rate == pytest.approx(28.5 * 0.81)
+    for _ in range(150):  # 15 s of callers waiting, inside the 20 s plateau
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate == pytest.approx(0.95 * 0.95 * 30)  # back up to the wider margin only

@@ -53,10 +53,13 @@ def test_faults_end_in_rows_or_codes_and_retries_are_bounded(fake_yahoo, yf_cach
 
 
 def test_a_429_storm_backs_off_opens_the_breaker_and_recovers(fake_yahoo, yf_cache_dir):
+    """Nothing but 429s for longer than `throttle_storm_s` is an outage, not pacing: the
+    breaker opens, the retry schedule applies, and the run still ends with every symbol."""
     symbols = [f"S{i:02d}" for i in range(30)]
-    fake_yahoo.script.storm_until = time.monotonic() + 0.6
+    fake_yahoo.script.storm_until = time.monotonic() + 2.0
     source = make_source(fake_yahoo, yf_cache_dir, breaker_threshold=5, breaker_cooldown_s=0.3,
-                         retry_schedule_s=[0.3, 0.5, 1.0], requests_per_second=200.0)
+                         retry_schedule_s=[0.3, 0.5, 1.0, 2.0], requests_per_second=200.0,
+                         min_requests_per_second=10.0, throttle_storm_s=0.5)
     lines = []
     result = source.fetch_range(symbols, SESSIONS, log=lines.append)
     _assert_nothing_lost(result, symbols)

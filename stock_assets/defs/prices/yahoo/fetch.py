@@ -1,12 +1,15 @@
-"""The batch fetcher: yf.download in batches on a thread pool, per-symbol fallback, retry passes.
+"""The fetcher: a paced queue of single symbols (or yf.download batches) on a thread pool, retry passes.
 
-Why passes rather than per-call retries: the backoff schedule is long ([10, 30, 120, 600] s
-by default). Retrying each failed symbol inside its worker would park a worker for minutes
-per symbol; instead the whole first pass runs, then every retryable failure is retried
-together, per symbol (`Ticker.history`), after the schedule's next wait (via the one retry
-helper, `lib/retry.py`). Nothing is lost: every symbol ends with bars or with a coded
-failure, and a stop request (run cancelled) ends the fetch at once with the symbols not
-fetched named on the exception.
+Why passes rather than per-call retries: the whole first pass runs, then every retryable
+failure is retried together, per symbol (`Ticker.history`), via the one retry helper
+(`lib/retry.py`). The backoff schedule ([10, 30, 120, 600] s by default) is for outages:
+a retry pass waits for it only when the circuit breaker opened during the pass before.
+Isolated failures (a 5xx, a timeout, an empty answer) are retried at once, paced like
+every request: waiting 10 s for two symbols while nothing else is asked only lengthens
+the run (ADR 0017). Throttled requests never get here unless a storm outlasts the
+session's requeues (`session.py`). Nothing is lost: every symbol ends with bars or with a
+coded failure, and a stop request (run cancelled) ends the fetch at once with the symbols
+not fetched named on the exception.
 """
 
 from __future__ import annotations
@@ -70,9 +73,9 @@ def size_yfinance_pool(threads: int) -> None:
 class FetchPlan:
     """The knobs of one fetch (from the resource's config)."""
 
-    batch_size: int = 100
+    batch_size: int = 0  # 0: a paced queue of single symbols; n > 0: batches of n via yf.download
     max_workers: int = 4
-    threads_per_batch: int = 4
+    threads_per_batch: int = 8
     timeout: float = 10.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     max_empty_attempts: int = 2
@@ -108,7 +111,8 @@ class BatchFetcher:
     def __init__(self, session: YahooSession, plan: FetchPlan, stop: threading.Event,
                  progress: FetchProgress, log: Callable[[str], None], today: dt.date | None = None):
         yf = import_yfinance()  # only when Yahoo is really used
-        size_yfinance_pool(plan.max_workers * plan.threads_per_batch)
+        if plan.batch_size > 0:
+            size_yfinance_pool(plan.max_workers * plan.threads_per_batch)
         yf.config.debug.hide_exceptions = False  # failures must raise, so they can be coded
         self.yf = yf
         self.session = session
@@ -192,11 +196,18 @@ class BatchFetcher:
                 self._record(symbol, bars, acts, None)  # partial beats nothing; the gap shows in completeness
 
     # -- passes ---------------------------------------------------------------------------
-    def _run_pass(self, todo: list[str], sessions, start: str, end: str, per_symbol: bool) -> None:
+    def _run_pass(self, todo: list[str], sessions, start: str, end: str, per_symbol: bool, first: bool) -> None:
+        """One pass over `todo`: batches of yf.download, or a paced queue of single symbols.
+
+        The queue (`per_symbol`): `max_workers x threads_per_batch` workers take one symbol
+        at a time, and each symbol is parsed as soon as it is answered, so the CPU work
+        overlaps the waiting for tokens and no batch's post-processing is left for the end.
+        """
         size = 1 if per_symbol else self.plan.batch_size
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
         workers = self.plan.max_workers * (self.plan.threads_per_batch if per_symbol else 1)
-        self.progress.plan(len(chunks), "per-symbol retry" if per_symbol else "batches")
+        phase = ("symbols" if first else "per-symbol retry") if per_symbol else "batches"
+        self.progress.plan(len(chunks), phase)
         pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="yahoo")
         work = (lambda c: self._history(c[0], sessions, start, end)) if per_symbol else \
             (lambda c: self._batch(c, sessions, start, end))
@@ -215,7 +226,7 @@ class BatchFetcher:
                             self._record(symbol, None, None, (yahoo_errors.code_for(err, None),
                                                               yahoo_errors.message_for(err, None)))
                     # symbols count as done once their first pass is over (stored or coded)
-                    self.progress.batch_done(0 if per_symbol else len(chunk))
+                    self.progress.batch_done(len(chunk) if first else 0)
                 if not done:
                     self.progress.maybe_log()
         except BaseException:
@@ -240,24 +251,32 @@ class BatchFetcher:
     def run(self, symbols: Sequence[str], sessions: Sequence[dt.date]) -> Outcome:
         """Fetch everything; raises the interrupt (with `.unfetched_symbols`) when stopped."""
         start, end = request_window(sessions, self.today)
-        state = {"todo": list(dict.fromkeys(symbols)), "pass": 0}
+        breaker = self.session.breaker
+        state = {"todo": list(dict.fromkeys(symbols)), "pass": 0, "opened": breaker.opened, "outage": False}
 
         def one_pass() -> None:
-            per_symbol = state["pass"] > 0
+            first = state["pass"] == 0
+            per_symbol = not first or self.plan.batch_size <= 0
             state["pass"] += 1
-            self._run_pass(state["todo"], sessions, start, end, per_symbol)
+            state["opened"] = breaker.opened
+            self._run_pass(state["todo"], sessions, start, end, per_symbol, first)
             left = self._retryable_left(state["todo"])
             if left:
                 state["todo"] = left
+                state["outage"] = breaker.opened > state["opened"] or breaker.state != "closed"
                 raise RetryableLeft(left)
 
         def on_retry(attempt: int, err: BaseException, wait: float) -> None:
             self.progress.retried(len(err.symbols))
+            when = (f"in {max(wait, breaker.retry_in()):.1f}s (the circuit breaker opened: an outage)"
+                    if state["outage"] else "at once (no outage: the breaker stayed closed)")
             self.log(f"yahoo fetch: pass {attempt} left {len(err.symbols)} symbols with retryable failures "
-                     f"({self._codes(err.symbols)}); per-symbol retry in {wait:.1f}s")
+                     f"({self._codes(err.symbols)}); per-symbol retry {when}")
 
         def sleep(seconds: float) -> None:
-            wait = max(seconds, self.session.breaker.retry_in())
+            if not state["outage"]:
+                return
+            wait = max(seconds, breaker.retry_in())
             deadline = time.monotonic() + wait
             while time.monotonic() < deadline:
                 if self.stop.wait(min(0.25, max(0.0, deadline - time.monotonic()))):

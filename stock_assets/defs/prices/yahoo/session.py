@@ -5,8 +5,13 @@ so the only place that sees every 429, 5xx and timeout for certain is the sessio
 given. Subclassing curl_cffi's Session (what yfinance 1.7 uses, with browser TLS
 impersonation and connection reuse) lets us, for every chart request:
 
-- take a token from the adaptive rate limiter first, and cut the rate on a 429;
-- ask the circuit breaker first, and tell it how the call went;
+- take a token from the adaptive rate limiter first, and tell it how Yahoo answered, so it
+  learns the limit (and honours `Retry-After`);
+- send a throttled request (429) straight back into the paced queue: it takes the next
+  token and goes again, up to `max_requeues` times, so yfinance never sees an isolated 429
+  (it would switch cookie strategies, and the symbol would wait out the retry schedule);
+- ask the circuit breaker first, and tell it how the call went; 429s count towards it only
+  once nothing but 429s came back for `storm_after_s` (then it is an outage, not pacing);
 - remember per symbol what the last answer was (status, error, latency), so a failure
   yfinance hides can still be given its true code;
 - stop at once when the run is being cancelled.
@@ -17,6 +22,8 @@ on 127.0.0.1 instead; the request and parsing code of yfinance runs unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import threading
 import time
 from dataclasses import dataclass
@@ -24,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 from curl_cffi import requests as curl_requests
 
-from stock_assets.lib.breaker import HALF_OPEN, OPEN, CircuitBreaker
+from stock_assets.lib.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.ratelimit import AdaptiveTokenBucket, Cancelled
 
@@ -48,6 +55,24 @@ class FetchCancelled(CodedError):
         super().__init__(ErrorCode.YFCANCELLED, "the run was stopped before this symbol was fetched")
 
 
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """`Retry-After` as seconds from now: delta-seconds or an HTTP date (RFC 9110); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
 def chart_symbol(url: str) -> str | None:
     path = urlsplit(url).path
     if CHART_PATH not in path:
@@ -60,7 +85,7 @@ class YahooSession(curl_requests.Session):
 
     def __init__(self, limiter: AdaptiveTokenBucket, breaker: CircuitBreaker,
                  stop: threading.Event, base_url: str = "", timeout: float = 10.0,
-                 on_event=None, **kwargs):
+                 on_event=None, max_requeues: int = 20, storm_after_s: float = 10.0, **kwargs):
         kwargs.setdefault("impersonate", "chrome")
         super().__init__(timeout=timeout, **kwargs)
         self.limiter = limiter
@@ -73,6 +98,9 @@ class YahooSession(curl_requests.Session):
         self.observations: dict[str, Observation] = {}
         self.latencies_ms: list[float] = []
         self.requests_sent = 0
+        self.requeued = 0  # throttled requests sent again from the paced queue
+        self.max_requeues = max_requeues
+        self.storm_after_s = storm_after_s
 
     # -- observations -----------------------------------------------------------------
     def forget(self, symbols) -> None:
@@ -123,31 +151,63 @@ class YahooSession(curl_requests.Session):
             if self.stop.is_set():
                 raise FetchCancelled()
             return super().request(method, url, *args, **kwargs)
+        params = kwargs.get("params") or {}
+        probe = isinstance(params, dict) and params.get("range") == "1d" and "period1" not in params
+        requeues = 0
+        while True:
+            response, sent_at = self._paced_send(symbol, probe, method, url, *args, **kwargs)
+            if response.status_code != 429:
+                self.limiter.admitted(sent_at)
+                break
+            self._throttled(symbol, sent_at, response)
+            if requeues >= self.max_requeues or self.stop.is_set():
+                break
+            requeues += 1  # back into the paced queue at once: the next token sends it again
+            with self._obs_lock:
+                self.requeued += 1
+        self._judge(symbol, response, probe)
+        return response
+
+    def _paced_send(self, symbol: str, probe: bool, method, url, *args, **kwargs):
+        """Breaker, token, send: (response, monotonic time sent). Transport errors are recorded and raised."""
         self._wait_for_breaker(symbol)
         try:
             self.limiter.acquire(stop=self.stop)
         except Cancelled:
             raise FetchCancelled() from None
-        params = kwargs.get("params") or {}
-        probe = isinstance(params, dict) and params.get("range") == "1d" and "period1" not in params
         started = time.monotonic()
-        self.requests_sent += 1
+        with self._obs_lock:
+            self.requests_sent += 1
         try:
             response = super().request(method, url, *args, **kwargs)
         except Exception as err:  # transport failure: timeout, refused, reset
             self.breaker.failure() and self.on_event("breaker_open", symbol)
             self._observe(symbol, Observation(error=type(err).__name__, message=str(err)[:300], tz_probe=probe), None)
             raise
-        latency = (time.monotonic() - started) * 1000
+        with self._obs_lock:
+            self.latencies_ms.append((time.monotonic() - started) * 1000)
+        return response, started
+
+    def _throttled(self, symbol: str, sent_at: float, response) -> None:
+        """A 429: the limiter learns (and pauses for Retry-After); a storm counts towards the breaker."""
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        if self.limiter.throttled(sent_at, wait):
+            self.on_event("throttled", self.limiter.state().describe()
+                          + (f"; Yahoo asked to retry after {wait:.0f}s" if wait else ""))
+        # a probe of a half-open breaker that is throttled has failed; otherwise a 429 is
+        # pacing, unless nothing but 429s came back for storm_after_s (Yahoo blocks us)
+        if self.breaker.state != CLOSED or self.limiter.seconds_since_admitted() >= self.storm_after_s:
+            self.breaker.failure() and self.on_event("breaker_open", symbol)
+
+    def _judge(self, symbol: str, response, probe: bool) -> None:
+        """Remember the final answer for the symbol and tell the breaker how it went."""
         status = response.status_code
         message = f"HTTP {status}"
         if status >= 400:  # Yahoo's own words, e.g. "No data found, symbol may be delisted"
             message += f": {_snippet(response)}"
-        self._observe(symbol, Observation(status=status, message=message, tz_probe=probe), latency)
+        self._observe(symbol, Observation(status=status, message=message, tz_probe=probe), None)
         if status == 429:
-            if self.limiter.throttled():
-                self.on_event("throttled", self.limiter.state().describe())
-            self.breaker.failure() and self.on_event("breaker_open", symbol)
+            pass  # counted per answer in _throttled
         elif status >= 500:
             self.breaker.failure() and self.on_event("breaker_open", symbol)
         else:
@@ -155,7 +215,6 @@ class YahooSession(curl_requests.Session):
             self.breaker.success()
             if was != "closed":
                 self.on_event("breaker_closed", symbol)
-        return response
 
 
 def _snippet(response) -> str:

@@ -1,9 +1,9 @@
 """`YahooPriceSource`: Yahoo Finance through yfinance, hardened.
 
-Batches of `yf.download(..., auto_adjust=False, actions=True, multi_level_index=False)` on a
-thread pool, one shared pooled HTTP session (`yahoo/session.py`) paced by an adaptive token
-bucket and guarded by a circuit breaker, per-symbol fallback and retry passes
-(`yahoo/fetch.py`), every failure coded (`yahoo/errors.py`), prices converted back to as
+A paced queue of single symbols (`Ticker.history`; or batches of `yf.download` with
+`batch_size > 0`) on a thread pool, one shared pooled HTTP session (`yahoo/session.py`) paced
+by a limiter that learns Yahoo's limit from its answers (ADR 0017) and guarded by a circuit
+breaker, throttled requests requeued at once, retry passes (`yahoo/fetch.py`), every failure coded (`yahoo/errors.py`), prices converted back to as
 traded (`yahoo/frames.py`, `lib/adjust.py`). Every knob is resource config, overridable per
 run in the launchpad; the defaults suit a 2-core machine and Yahoo on a normal night.
 """
@@ -32,20 +32,32 @@ from stock_assets.lib.schema import ACTION_SOURCE_COLUMNS, CORPORATE_ACTIONS, DA
 
 
 class YahooPriceSource(PriceSource):
-    """Yahoo Finance through yfinance: batched, rate-limited, retried, every failure coded."""
+    """Yahoo Finance through yfinance: paced at a limit it learns, retried, every failure coded."""
 
-    batch_size: int = Field(default=100, description="Symbols per yf.download call.")
+    batch_size: int = Field(default=0, description=(
+        "0 (default): a paced queue of single symbols, each parsed as soon as it is answered "
+        "(ADR 0017). n > 0: batches of n symbols per yf.download call (yfinance asks Yahoo one "
+        "symbol per request either way; a batch only adds its post-processing at the end)."))
     max_workers: int = Field(default=4, description="Batches fetched at once (thread pool).")
-    threads_per_batch: int = Field(default=4, description="yfinance threads inside one batch.")
-    requests_per_second: float = Field(default=40.0, description="Ceiling of the adaptive rate limiter.")
+    threads_per_batch: int = Field(default=8, description=(
+        "yfinance threads inside one batch. Requests in flight = max_workers x threads_per_batch: "
+        "32 keep 60 requests/s going through 300 ms of latency."))
+    requests_per_second: float = Field(default=100.0, description=(
+        "Rate a run starts at. The limiter learns Yahoo's limit from its answers (ADR 0017): the "
+        "first 429s bring it down to what Yahoo admitted; starting above the limit finds it fastest."))
+    max_requests_per_second: float = Field(default=200.0, description="Ceiling the limiter never probes above.")
     min_requests_per_second: float = Field(default=0.5, description="Floor the limiter backs off to.")
-    burst_s: float = Field(default=0.25, description=(
-        "Seconds' worth of requests the limiter lets out at once. Small on purpose: Yahoo's own "
-        "bucket sees our requests after network jitter, and a full second's burst at the ceiling "
-        "drew a 429 at the start of a run, halving the rate for a minute (docs/performance.md)."))
-    rate_recovery_quiet_s: float = Field(default=20.0, description="Seconds without a 429 before the rate grows back.")
-    retry_schedule_s: list[float] = Field(default=[10.0, 30.0, 120.0, 600.0],
-                                          description="Waits before each retry pass (jittered).")
+    burst_s: float = Field(default=0.05, description=(
+        "Seconds' worth of requests the limiter lets out at once (at least one). Small on "
+        "purpose: after a stall (a loaded CPU) a bigger burst catches up in a clump that a "
+        "fixed-window limit answers with 429s (docs/performance.md)."))
+    throttle_requeues: int = Field(default=20, description=(
+        "Times one throttled request goes back into the paced queue before yfinance sees the 429."))
+    throttle_storm_s: float = Field(default=10.0, description=(
+        "Seconds with nothing but 429s before they count towards the circuit breaker (a block, not pacing)."))
+    retry_schedule_s: list[float] = Field(default=[10.0, 30.0, 120.0, 600.0], description=(
+        "Waits before each retry pass after an outage (the breaker opened; jittered). Without "
+        "an outage a retry pass follows at once."))
     retry_jitter: float = Field(default=0.2, description="Share of each wait drawn at random.")
     max_empty_attempts: int = Field(default=2, description="Tries for a symbol Yahoo answers with no bars.")
     breaker_threshold: int = Field(default=25, description="Consecutive failed requests that open the breaker.")
@@ -64,7 +76,7 @@ class YahooPriceSource(PriceSource):
 
     def plan(self) -> FetchPlan:
         return FetchPlan(
-            batch_size=max(1, self.batch_size), max_workers=max(1, self.max_workers),
+            batch_size=max(0, self.batch_size), max_workers=max(1, self.max_workers),
             threads_per_batch=max(1, self.threads_per_batch), timeout=self.timeout_s,
             retry=RetryPolicy(schedule=tuple(self.retry_schedule_s), jitter=self.retry_jitter),
             max_empty_attempts=max(1, self.max_empty_attempts),
@@ -92,8 +104,7 @@ class YahooPriceSource(PriceSource):
             return FetchResult.empty()
         self._prepare_cache(symbols)
         limiter = AdaptiveTokenBucket(rate=self.requests_per_second, min_rate=self.min_requests_per_second,
-                                      burst=max(1.0, self.requests_per_second * self.burst_s),
-                                      quiet=self.rate_recovery_quiet_s, recover_step=0.2)
+                                      max_rate=self.max_requests_per_second, burst_s=self.burst_s)
         breaker = CircuitBreaker(threshold=self.breaker_threshold, cooldown=self.breaker_cooldown_s)
         stop = threading.Event()
 
@@ -107,14 +118,16 @@ class YahooPriceSource(PriceSource):
             log(messages.get(kind, f"yahoo: {kind} {detail}"))
 
         session = YahooSession(limiter, breaker, stop, base_url=self.base_url, timeout=self.timeout_s,
-                               on_event=on_event)
+                               on_event=on_event, max_requeues=self.throttle_requeues,
+                               storm_after_s=self.throttle_storm_s)
         progress = FetchProgress(len(symbols), log, state=lambda: f"limiter {limiter.state().describe()}, "
                                                                  f"breaker {breaker.state}",
                                  every=self.progress_every_s)
         fetcher = BatchFetcher(session, self.plan(), stop, progress, log)
         started = time.monotonic()
-        log(f"yahoo fetch: {len(symbols)} symbols x {len(sessions)} sessions, batches of {self.batch_size}, "
-            f"{self.max_workers} workers x {self.threads_per_batch} threads, limit {self.requests_per_second}/s")
+        shape = f"batches of {self.batch_size}" if self.batch_size > 0 else "a paced queue of single symbols"
+        log(f"yahoo fetch: {len(symbols)} symbols x {len(sessions)} sessions, {shape}, "
+            f"{self.max_workers} workers x {self.threads_per_batch} threads, starting at {self.requests_per_second}/s")
         try:
             outcome = fetcher.run(symbols, sessions)
         finally:
@@ -132,7 +145,11 @@ class YahooPriceSource(PriceSource):
             "retries": progress.retries,
             "fallbacks": progress.fallbacks,
             "throttles": state.throttles,
+            "throttled_requests": state.throttled_requests,
+            "requeued": session.requeued,
+            "paused_s": round(state.paused_s, 3),
             "final_rate": round(state.rate, 2),
+            "limit_estimate": round(state.limit_estimate or 0.0, 2),  # 0: no 429, nothing learnt
             "breaker_opened": breaker.opened,
             "breaker_closed_again": breaker.closed_again,
             "seconds": round(time.monotonic() - started, 3),
