@@ -90,3 +90,30 @@ def test_the_schedule_of_the_nightly_policy():
     first, second = policy.calculate_delay(1), policy.calculate_delay(2)
     assert 0 < first <= 240 and 0 < second <= 480 and policy.delay == 120
     assert step_retry.is_transient(WarehouseLocked("x")) and not step_retry.is_transient(ValueError("x"))
+
+
+def test_a_lock_after_the_lake_write_is_retried_too(universe_ready, instance, data_dir, monkeypatch, no_wait):
+    """The warehouse views are re-pointed after the lake write, inside the step's retry."""
+    from stock_assets.storage.lake import ParquetLake
+    from stock_assets.storage.warehouse import Warehouse
+
+    written, failed = [], []
+    real_write, real_ensure = ParquetLake.write_partitions, Warehouse.ensure_schema
+
+    def write(self, *args, **kwargs):
+        written.append(1)
+        return real_write(self, *args, **kwargs)
+
+    def ensure(self):
+        if written and not failed:
+            failed.append(1)
+            raise WarehouseLocked("warehouse.duckdb stayed locked by another process for 120s")
+        return real_ensure(self)
+
+    monkeypatch.setattr(ParquetLake, "write_partitions", write)
+    monkeypatch.setattr(Warehouse, "ensure_schema", ensure)
+    result = materialize_prices(universe_ready, instance, partition_key=DAY)
+    assert result.success
+    assert failed and len(_events(result, dg.DagsterEventType.STEP_UP_FOR_RETRY)) == 1
+    rows, distinct = _stored(data_dir)
+    assert rows == distinct > 0
