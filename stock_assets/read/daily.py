@@ -32,18 +32,20 @@ def files(lake_root: Path, start: dt.date | None, end: dt.date | None) -> list[P
 
 
 def read(lake_root: Path, symbols: list[str] | None, start: dt.date | None,
-         end: dt.date | None) -> pl.DataFrame:
-    """Stored rows of `symbols` (None: all) dated start..end, as DAILY_OHLCV, by symbol and date."""
+         end: dt.date | None, columns: list[str] | None = None) -> pl.DataFrame:
+    """Stored rows of `symbols` (None: all) dated start..end, as DAILY_OHLCV (or only
+    `columns`, in that order, which must include symbol and date), by symbol and date."""
+    columns = columns or list(DAILY_OHLCV)
     paths = files(lake_root, start, end)
     if not paths or symbols == []:
-        return pl.DataFrame(schema=DAILY_OHLCV)
+        return pl.DataFrame(schema={c: DAILY_OHLCV[c] for c in columns})
     # The stored schema, whatever a file adds or lacks (a column added later reads as null in
     # older files, as the warehouse view's union_by_name does); the paths are literal.
     scan = pl.scan_parquet(paths, schema=DAILY_OHLCV, hive_partitioning=False, glob=False,
                            missing_columns="insert", extra_columns="ignore")
     if symbols is not None:
         scan = scan.filter(pl.col("symbol").is_in(symbols))
-    return conform(scan.collect(), DAILY_OHLCV).sort("symbol", "date")
+    return conform(scan.select(columns).collect(), DAILY_OHLCV, columns).sort("symbol", "date")
 
 
 def _day(path: Path) -> dt.date:
