@@ -137,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key:<18}{figures[key]}")
     print(f"  fingerprint:      rows={figures['daily_ohlcv_rows']} sum(close)={figures['close_sum']}"
           "  (a rerun prints the same)")
-    print("\nTry a query (DuckDB CLI, or Python):")
-    print(f"  uv run python -c \"import duckdb; print(duckdb.connect('{settings.warehouse_path}', read_only=True)"
-          f".sql('{DEMO_QUERY}'))\"")
+    print("\nTry a query (stock_assets.read: never in a run's way; README, 'Query it'):")
+    print(f"  STOCK_ASSETS_DATA_DIR={settings.data_dir} uv run python -c \"from stock_assets import read; "
+          f"print(read.sql('{DEMO_QUERY}'))\"")
     return 0
 
 

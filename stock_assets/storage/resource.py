@@ -5,10 +5,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
 
+from stock_assets.storage import published
 from stock_assets.storage.lake import ParquetLake
-from stock_assets.storage.warehouse import Warehouse
+from stock_assets.storage.warehouse import Warehouse, WarehouseLocked
 
 
 class WarehouseResource(DuckDBResource):
@@ -16,6 +19,10 @@ class WarehouseResource(DuckDBResource):
 
     `get_connection()` keeps DuckDBResource's interface but waits out another process's
     lock with backoff (DuckDB allows one writer process per file).
+
+    When a run that used it ends (success or failure), it publishes the read-only copy that
+    readers open (`storage/published.py`, ADR 0013): every run that writes the warehouse
+    asks for this resource, so every such run leaves a fresh copy behind.
     """
 
     lake_dir: str
@@ -31,3 +38,16 @@ class WarehouseResource(DuckDBResource):
     def get_connection(self):
         with self.open().connect() as conn:
             yield conn
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Publish the copy for readers; a failure here never fails the run (the next run
+        publishes again), it is logged with what readers will see meanwhile."""
+        try:
+            path = published.publish(self.open())
+        except (WarehouseLocked, OSError, duckdb.Error) as err:
+            context.log.warning(
+                f"published copy not refreshed ({type(err).__name__}: {err}); readers keep the "
+                "previous copy until the next run publishes one")
+            return
+        if path is not None:
+            context.log.info(f"published the warehouse for readers: {path}")

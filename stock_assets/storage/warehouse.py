@@ -162,12 +162,18 @@ class Warehouse:
 
     # -- reads and writes ----------------------------------------------------------------
     def query(self, sql: str, params: Sequence | dict | None = None) -> pl.DataFrame:
-        """Run a parameterised query and return a polars frame."""
-        with self.connect(read_only=False) as conn:
+        """Run a parameterised read and return a polars frame.
+
+        Read-only, held for the one query: it never takes the write lock, and it keeps a
+        writer of another process waiting only while the query runs. It is the pipeline's
+        own read; people and programs read through `stock_assets.read` (ADR 0013).
+        """
+        with self.connect(read_only=True) as conn:
             return conn.execute(sql, params or []).pl()
 
     def scalar(self, sql: str, params: Sequence | dict | None = None):
-        with self.connect() as conn:
+        """The first column of the first row of a read (read-only, like `query`)."""
+        with self.connect(read_only=True) as conn:
             row = conn.execute(sql, params or []).fetchone()
             return row[0] if row else None
 

@@ -103,3 +103,30 @@ def test_the_nightly_policy_backs_off_exponentially(monkeypatch):
     assert [policy.calculate_delay(n) for n in (1, 2)] == [120, 360]
     monkeypatch.setattr(dagster_policy, "random", lambda: 0.0)  # the jitter's extremes: +/- one delay
     assert [policy.calculate_delay(n) for n in (1, 2)] == [0, 240]
+
+
+def test_a_lock_after_the_lake_write_is_retried_too(universe_ready, instance, data_dir, monkeypatch, no_wait):
+    """The warehouse views are re-pointed after the lake write, inside the step's retry."""
+    from stock_assets.storage.lake import ParquetLake
+    from stock_assets.storage.warehouse import Warehouse
+
+    written, failed = [], []
+    real_write, real_ensure = ParquetLake.write_partitions, Warehouse.ensure_schema
+
+    def write(self, *args, **kwargs):
+        written.append(1)
+        return real_write(self, *args, **kwargs)
+
+    def ensure(self):
+        if written and not failed:
+            failed.append(1)
+            raise WarehouseLocked("warehouse.duckdb stayed locked by another process for 120s")
+        return real_ensure(self)
+
+    monkeypatch.setattr(ParquetLake, "write_partitions", write)
+    monkeypatch.setattr(Warehouse, "ensure_schema", ensure)
+    result = materialize_prices(universe_ready, instance, partition_key=DAY)
+    assert result.success
+    assert failed and len(_events(result, dg.DagsterEventType.STEP_UP_FOR_RETRY)) == 1
+    rows, distinct = _stored(data_dir)
+    assert rows == distinct > 0

@@ -3,6 +3,10 @@
 Why one snapshot for both assets: `dashboard_kpis` and `dashboard_html` must show the same
 numbers; both build a `Snapshot` with the same rules (lib/dashboard_metrics.py) and the page
 reads the KPI values back from `dashboard.kpis`, so the page can never disagree with the table.
+
+Bars are read from the lake through the readers' path (`stock_assets.read.daily`), not through
+the warehouse's view: the long scans then hold no warehouse connection at all, and only the
+short reads of this run's tables (universe, ops, qa) open it, read-only (ADR 0013).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import polars as pl
 
 from stock_assets.lib import calendar, dashboard_metrics as metrics
 from stock_assets.lib.schema import REQUIRED_NOT_NULL
+from stock_assets.read import daily
 from stock_assets.storage.warehouse import Warehouse
 
 LOOKBACK_DAYS = 400  # how far back the newest bar of a symbol is looked for
@@ -84,14 +89,13 @@ def build(wh: Warehouse, as_of: dt.date, rules: SnapshotRules = SnapshotRules())
     start = as_of - dt.timedelta(days=rules.window_days)
     tickers = wh.query("SELECT yahoo_symbol, name, status, first_seen, delisted_on FROM universe.tickers")
     active = tickers.filter(pl.col("status") == "active")["yahoo_symbol"].to_list()
-    last_bars = wh.query(
-        "SELECT symbol, max(date) AS last_date FROM prices.daily_ohlcv WHERE date BETWEEN ? AND ? GROUP BY symbol",
-        [as_of - dt.timedelta(days=LOOKBACK_DAYS), as_of],
+    last_bars = (
+        daily.read(wh.lake_root, None, as_of - dt.timedelta(days=LOOKBACK_DAYS), as_of, columns=["symbol", "date"])
+        .group_by("symbol").agg(last_date=pl.col("date").max())
     )
-    bars = wh.query(
-        "SELECT date, symbol, open, high, low, close, adj_close, volume, provider, source_ts "
-        "FROM prices.daily_ohlcv WHERE date BETWEEN ? AND ?",
-        [start - dt.timedelta(days=14), as_of],  # a bar before the window: the first move's base
+    bars = daily.read(  # a bar before the window: the first move's base
+        wh.lake_root, None, start - dt.timedelta(days=14), as_of,
+        columns=["date", "symbol", "open", "high", "low", "close", "adj_close", "volume", "provider", "source_ts"],
     )
     window = bars.filter(pl.col("date") >= start)
     splits = wh.query(
@@ -153,8 +157,5 @@ def price_history(wh: Warehouse, symbols: list[str], as_of: dt.date) -> pl.DataF
     """The last year of closes for `symbols`: (symbol, date, close)."""
     if not symbols:
         return pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date, "close": pl.Float64})
-    return wh.query(
-        "SELECT symbol, date, close FROM prices.daily_ohlcv "
-        "WHERE date BETWEEN ? AND ? AND list_contains(?, symbol) ORDER BY symbol, date",
-        [as_of - dt.timedelta(days=HISTORY_DAYS), as_of, symbols],
-    )
+    return daily.read(wh.lake_root, symbols, as_of - dt.timedelta(days=HISTORY_DAYS), as_of,
+                      columns=["symbol", "date", "close"])

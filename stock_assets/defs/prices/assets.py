@@ -155,6 +155,9 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
         meta.update(_report_metadata(report, refetched, newly_dead, fresh.height))
         meta["dead_letter_skipped"] = dg.MetadataValue.int(wh.count("ops.dead_letter"))
         yield dg.Output(stamped, output_name="daily_ohlcv", metadata=meta)
+        # Resumed once the lake IO manager has written the days: point the warehouse's lake
+        # views at them here, inside the step's retry (a lock held too long is retried).
+        wh.ensure_schema()
     if "corporate_actions" in context.op_execution_context.selected_output_names:
         actions = _window_actions(wh, result, days, now, run_id)
         yield dg.Output(actions, output_name="corporate_actions", metadata=_actions_metadata(actions))

@@ -1,0 +1,147 @@
+"""`stock_assets.read`: the one way programs read what is stored.
+
+    from stock_assets import read
+    read.bars(["AAPL", "MSFT"], start="2024-06-03", end="2024-06-28")     # polars, as traded
+    read.bars(None, start="2024-06-03", adjusted=True)                     # every symbol, adjusted
+    read.sql("SELECT status, count(*) FROM universe.tickers GROUP BY status")
+
+A read never downloads, never takes the warehouse's write lock, and never blocks or fails a
+running pipeline, however long it is held (ADR 0013):
+- bars come straight from the Parquet lake (`read/daily.py`), whose days are replaced by
+  atomic renames: no lock at all, and a day is visible as soon as a run has written it;
+- everything else (corporate actions for `adjusted=True`, the universe, ops, qa,
+  dashboard tables) comes from the *published copy* of the warehouse, which each run
+  replaces atomically when it ends (`storage/published.py`); `connect()` hands out that
+  copy for notebooks and BI tools, and its lake views read the lake at query time.
+
+Quote snapshots (`read.quotes`, DESIGN.md) are not stored yet (a later issue), so there is
+no `read.quotes` yet rather than one that returns nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from stock_assets.lib import adjusted as adjusted_series
+from stock_assets.lib import symbols as symbol_rules
+from stock_assets.read import daily
+from stock_assets.settings import Settings
+from stock_assets.storage import published
+from stock_assets.storage.published import NotPublished
+
+__all__ = ["INTERVALS", "NotPublished", "bars", "connect", "sql"]
+
+# Intraday, weekly and monthly bars come with later issues (DESIGN.md, "Intervals").
+INTERVALS = ("1d",)
+
+
+def _settings(data_dir: Path | str | None) -> Settings:
+    if data_dir is None:
+        return Settings.from_env()
+    return Settings(data_dir=Path(data_dir).expanduser().resolve())
+
+
+def _symbols(symbols: Sequence[str] | None) -> list[str] | None:
+    """None, or the symbols as stored (Yahoo's spelling, upper case); refuses anything that is
+    not a symbol, so a symbol can never become a path or SQL."""
+    if symbols is None:
+        return None
+    if isinstance(symbols, str) or not isinstance(symbols, Sequence | set | frozenset):
+        raise TypeError(f"symbols must be a list of symbols such as ['AAPL'], or None for every "
+                        f"symbol; got {symbols!r}")
+    cleaned = []
+    for raw in symbols:
+        if not isinstance(raw, str):
+            raise TypeError(f"a symbol must be a string, got {raw!r}")
+        cleaned.append(symbol_rules.validate(symbol_rules.clean(raw)))
+    return sorted(set(cleaned))
+
+
+def _date(value, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a date or 'YYYY-MM-DD', got {value!r}")
+
+
+def bars(symbols: Sequence[str] | None, start=None, end=None, interval: str = "1d",
+         adjusted: bool = False, *, data_dir: Path | str | None = None) -> pl.DataFrame:
+    """Daily bars of `symbols` (a list; None for every symbol) dated `start`..`end` inclusive
+    (dates or 'YYYY-MM-DD'; None leaves that side open), ordered by symbol and date.
+
+    `adjusted=False`: the stored rows as traded (columns of `prices.daily_ohlcv`).
+    `adjusted=True`: split- and dividend-adjusted as of the last published corporate actions,
+    the columns of `prices.daily_ohlcv_adjusted` (open, high, low, close, volume adjusted;
+    close_as_traded, split_factor, dividend_factor). `data_dir` defaults to
+    STOCK_ASSETS_DATA_DIR. Unknown symbols or dates with no rows give an empty frame.
+    """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval {interval!r} is not available; valid: {', '.join(INTERVALS)} "
+                         "(intraday, '1wk' and '1mo' come with later issues)")
+    wanted = _symbols(symbols)
+    first, last = _date(start, "start"), _date(end, "end")
+    if first and last and first > last:
+        raise ValueError(f"start {first} is after end {last}")
+    settings = _settings(data_dir)
+    if not adjusted:
+        return daily.read(settings.lake_dir, wanted, first, last)
+    return _adjusted(settings, wanted, first, last)
+
+
+def _adjusted(settings: Settings, wanted: list[str] | None, first: dt.date | None,
+              last: dt.date | None) -> pl.DataFrame:
+    """Adjusted rows: the bars from `first` on, plus the bars before each later dividend that
+    the dividend factor divides by, then cut back to first..last."""
+    if not daily.files(settings.lake_dir, first, last) or wanted == []:
+        return pl.DataFrame(schema=adjusted_series.ADJUSTED)
+    actions = _actions(settings, wanted, first)
+    through = last
+    dividends = actions.filter(pl.col("kind") == "dividend")
+    if last is not None and dividends.height:
+        through = max(last, dividends["ex_date"].max())
+    rows = adjusted_series.adjusted(daily.read(settings.lake_dir, wanted, first, through), actions)
+    return rows if last is None else rows.filter(pl.col("date") <= last)
+
+
+def _actions(settings: Settings, wanted: list[str] | None, after: dt.date | None) -> pl.DataFrame:
+    """The published corporate actions of `wanted` with an ex-date after `after` (only those
+    adjust a row dated `after` or later)."""
+    query = "SELECT symbol, ex_date, kind, value FROM prices.corporate_actions WHERE ex_date > ?"
+    params: list = [after or dt.date.min]
+    if wanted is not None:
+        query += " AND list_contains(?, symbol)"
+        params.append(wanted)
+    return sql(query, params, data_dir=settings.data_dir)
+
+
+def connect(*, data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection on the published copy of the warehouse, read-only; close it when done.
+
+    Hold it as long as you like: runs never wait for it. Its tables are as of the run that
+    published the copy (reconnect to see a newer one); `prices.daily_ohlcv` reads the lake
+    at query time. Raises NotPublished when no run has published a copy yet.
+    """
+    return published.open_read_only(_settings(data_dir).warehouse_path)
+
+
+def sql(query: str, params: Sequence | dict | None = None, *,
+        data_dir: Path | str | None = None) -> pl.DataFrame:
+    """Run a parameterised query on a fresh connection to the published copy; a polars frame."""
+    conn = connect(data_dir=data_dir)
+    try:
+        return conn.execute(query, params or []).pl()
+    finally:
+        conn.close()
