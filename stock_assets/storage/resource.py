@@ -5,9 +5,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from pathlib import Path
 
+import dagster as dg
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
 from stock_assets.storage.lake import ParquetLake
+from stock_assets.storage.run_process import run_of_process
 from stock_assets.storage.warehouse import Warehouse
 
 
@@ -15,13 +18,22 @@ class WarehouseResource(DuckDBResource):
     """The DuckDB warehouse file and the lake beside it, opened per write and closed at once.
 
     `get_connection()` keeps DuckDBResource's interface but waits out another process's
-    lock with backoff (DuckDB allows one writer process per file).
+    lock with backoff (DuckDB allows one writer process per file). A wait of a minute or
+    more is written to the step's log, naming the process and the run that hold the file.
     """
 
     lake_dir: str
+    _instance: dg.DagsterInstance | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._instance = context.instance
 
     def open(self) -> Warehouse:
-        return Warehouse(Path(self.database), Path(self.lake_dir))
+        return Warehouse(Path(self.database), Path(self.lake_dir),
+                         on_wait=dg.get_dagster_logger("warehouse").warning, holder_run=self._holder_run)
+
+    def _holder_run(self, pid: int) -> str | None:
+        return run_of_process(self._instance, pid) if self._instance is not None else None
 
     @property
     def lake(self) -> ParquetLake:
