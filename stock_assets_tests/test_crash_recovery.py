@@ -44,7 +44,8 @@ def _kill_mid_write(env: dict, stall_file) -> None:
             assert time.monotonic() < deadline, f"the run did not reach its stall in {STALL_TIMEOUT}s"
             time.sleep(0.5)
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 

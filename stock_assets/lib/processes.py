@@ -1,13 +1,14 @@
 """Which process is which, and whether it still runs: the liveness test behind crash recovery.
 
 Why more than a PID: a PID is reused once its process is gone, and every PID is "gone"
-after a reboot. A process is named by its host, the boot it runs in (Linux's boot id), its
-PID and its start time (clock ticks since boot, from /proc), so a reused PID or a reboot
-never passes for the process that died. Where /proc is missing (macOS), the boot and the
-start time are blank and only the PID is checked.
+after a reboot. A process is named by its host, the boot it runs in (Linux's boot id) and
+its PID namespace, its PID and its start time (clock ticks since boot, from /proc), so a
+reused PID or a reboot never passes for the process that died. Where /proc is missing
+(macOS), the boot and the start time are blank and only the PID is checked.
 
-The test is only answered for this host: a process on another host (a Kubernetes run
-worker) is `None` (unknown), never "gone", so nothing is ever reaped by guesswork.
+The test is only answered where this process can see the other one: a process of another
+host (a Kubernetes run worker) or of another container on this host (another PID namespace)
+is `None` (unknown), never "gone", so nothing is ever reaped by guesswork.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 _PROC = Path("/proc")
 _BOOT_ID = _PROC / "sys" / "kernel" / "random" / "boot_id"
+_PID_NAMESPACE = _PROC / "self" / "ns" / "pid"
 # DuckDB 1.x: 'Conflicting lock is held in /usr/bin/python3.11 (PID 17644)'.
 _DUCKDB_HOLDER = re.compile(r"\(PID (\d+)\)")
 CMDLINE_SHOWN = 160
@@ -27,7 +29,8 @@ CMDLINE_SHOWN = 160
 
 @dataclass(frozen=True)
 class ProcessId:
-    """A process, unambiguously: host, boot, PID and start time (the last two blank off Linux)."""
+    """A process, unambiguously: host, boot (`<boot id>-<PID namespace>`), PID and start time
+    (boot and start time blank off Linux)."""
 
     host: str
     boot: str
@@ -52,10 +55,16 @@ def this_host() -> str:
 
 
 def _boot_id() -> str:
+    """`<boot id>-<PID namespace inode>`: a reboot changes the first, a container the second."""
     try:
-        return _BOOT_ID.read_text().strip()[:8]
+        boot = _BOOT_ID.read_text().strip()[:8]
     except OSError:
         return ""
+    try:
+        namespace = os.readlink(_PID_NAMESPACE).removeprefix("pid:[").removesuffix("]")
+    except OSError:
+        namespace = ""
+    return f"{boot}-{namespace}"
 
 
 def _start_ticks(pid: int) -> str | None:
@@ -94,8 +103,13 @@ def is_gone(process: ProcessId) -> bool | None:
     """True if `process` (of this host) no longer runs, False if it does, None for another host."""
     if process.host != this_host():
         return None
-    if process.boot and process.boot != _boot_id():
-        return True  # the host rebooted since
+    if process.boot:
+        boot, _, namespace = process.boot.partition("-")
+        here_boot, _, here_namespace = _boot_id().partition("-")
+        if boot != here_boot:
+            return True  # the host rebooted since: every process of the old boot is gone
+        if namespace != here_namespace:
+            return None  # another container's processes are not visible from here
     now = identify(process.pid)
     return now is None or now.started != process.started
 

@@ -57,8 +57,12 @@ def _sigkill(process: ProcessId) -> None:
         time.sleep(0.2)
 
 
-def test_a_killed_ui_run_is_failed_and_the_next_run_proceeds(dev):
+@pytest.fixture(scope="module")
+def universe(dev):
     dev.succeed(dev.launch_run("universe_job"))
+
+
+def test_a_killed_ui_run_is_failed_and_the_next_run_proceeds(dev, universe):
     doomed = dev.launch_run("daily_prices_job", tags={"dagster/partition": KILLED_DAY, **NO_RETRY}, run_config=SLOW)
     _sigkill(_wait_fetching(dev, doomed))
 
@@ -68,7 +72,7 @@ def test_a_killed_ui_run_is_failed_and_the_next_run_proceeds(dev):
     assert any("SIGKILL" in m or "is gone" in m for m in _messages(dev, doomed)), _messages(dev, doomed)[-5:]
 
 
-def test_a_killed_cli_run_is_failed_by_the_sensor(dev, tmp_path):
+def test_a_killed_cli_run_is_failed_by_the_sensor(dev, universe, tmp_path):
     stall = tmp_path / "stalled"
     env = {k: v for k, v in os.environ.items() if not k.startswith("STOCK_ASSETS_")} | {
         "DAGSTER_HOME": str(dev.home), "STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(dev.data_dir),
@@ -84,7 +88,8 @@ def test_a_killed_cli_run_is_failed_by_the_sensor(dev, tmp_path):
             assert cli.poll() is None and time.monotonic() < deadline, "the CLI run never reached its write"
             time.sleep(0.5)
     finally:
-        os.killpg(cli.pid, signal.SIGKILL)
+        if cli.poll() is None:
+            os.killpg(cli.pid, signal.SIGKILL)
         cli.wait(timeout=30)
     pid = int(stall.read_text())
     run_id = _run_of_pid(dev, pid)

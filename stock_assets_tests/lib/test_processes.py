@@ -29,11 +29,14 @@ def test_a_process_that_exited_is_gone():
 def test_a_reused_pid_or_a_reboot_is_not_the_process_that_died():
     me = identify()
     assert is_gone(ProcessId(me.host, me.boot, me.pid, started=str(int(me.started or 0) + 1))) is True
-    assert is_gone(ProcessId(me.host, "rebooted", me.pid, me.started)) is True
+    assert is_gone(ProcessId(me.host, "rebooted-" + me.boot.partition("-")[2], me.pid, me.started)) is True
 
 
-def test_a_process_of_another_host_is_unknown_never_gone():
+def test_a_process_of_another_host_or_container_is_unknown_never_gone():
+    me = identify()
     assert is_gone(ProcessId("another-host", "b", 1, "1")) is None
+    boot = me.boot.partition("-")[0]
+    assert is_gone(ProcessId(me.host, f"{boot}-4026000000", 99999999, "1")) is None  # another PID namespace
 
 
 def test_values_that_are_not_a_process_parse_to_none():
