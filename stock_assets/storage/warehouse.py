@@ -74,7 +74,10 @@ def lock_holder_text(err: BaseException, holder_run: Callable[[int], str | None]
     pid = duckdb_lock_holder(err)
     if pid is None:
         return "another process"
-    run = holder_run(pid) if holder_run else None
+    try:
+        run = holder_run(pid) if holder_run else None
+    except Exception:  # noqa: BLE001 - naming the run is a courtesy; the wait must go on
+        run = None
     return "another process, " + describe(pid) + (f", run {run}" if run else "")
 
 
