@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 
 from stock_assets.defs.automation.dead_runs import dead_run_reaper
+from stock_assets.defs.executor import in_process_with_run_process
 from stock_assets.lib.processes import ProcessId, identify
 from stock_assets.storage.run_process import PROCESS_TAG, reap_dead_runs, record_run_process, run_of_process
 
@@ -78,3 +79,26 @@ def test_the_sensor_fails_dead_runs_and_launches_nothing(instance):
     assert _status(instance, "dead") == dg.DagsterRunStatus.FAILURE
     quiet = dead_run_reaper(dg.build_sensor_context(instance=instance))
     assert "no STARTED run of this host has lost its process" in quiet.skip_message
+
+
+@dg.op
+def one() -> int:
+    return 1
+
+
+@dg.job(executor_def=in_process_with_run_process)
+def recording_job():
+    one()
+
+
+def test_the_executor_records_its_process_and_fails_dead_runs_before_the_steps(instance):
+    _started_run(instance, "dead", _dead_process())
+    with dg.execute_job(dg.reconstructable(recording_job), instance=instance) as result:
+        assert result.success
+        run_id = result.run_id
+    assert instance.get_run_by_id(run_id).tags[PROCESS_TAG] == identify().text()  # executed in this process
+    assert _status(instance, "dead") == dg.DagsterRunStatus.FAILURE
+    [failure] = instance.all_logs("dead", of_type=dg.DagsterEventType.RUN_FAILURE)
+    assert f"Marked failed by run {run_id} at its start" in failure.message
+    logged = [e.user_message for e in instance.all_logs(run_id)]
+    assert any("Run dead (daily_prices_job) was STARTED but its process" in m for m in logged)
