@@ -28,6 +28,12 @@ def _days(context: dg.OutputContext | dg.InputContext) -> list[dt.date]:
     return [dt.date.fromisoformat(k) for k in context.asset_partition_keys]
 
 
+def _warehouse(data_dir: str) -> Warehouse:
+    """The warehouse beside the lake; a long wait for its lock is logged in the step (ADR 0012)."""
+    return Warehouse(Path(data_dir) / "warehouse.duckdb", Path(data_dir) / "lake",
+                     on_wait=dg.get_dagster_logger("warehouse").warning)
+
+
 class LakeIOManager(dg.ConfigurableIOManager):
     """Stores a polars frame as one Parquet file per trading day under `<data_dir>/lake`."""
 
@@ -59,7 +65,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
 
     @property
     def warehouse(self) -> Warehouse:
-        return Warehouse(Path(self.data_dir) / "warehouse.duckdb", Path(self.data_dir) / "lake")
+        return _warehouse(self.data_dir)
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         name = context.asset_key.path[-1]

@@ -3,7 +3,11 @@
 Layout: `<lake>/<table>/date=YYYY-MM-DD/data.parquet` (hive style, zstd).
 Why one file per day: a partition is replaced by writing a temporary file beside it and
 `os.replace`-ing it into place, which is atomic on POSIX; a reader sees the old day or
-the new day, never half of one, and a crash mid-write leaves the old day intact.
+the new day, never half of one, and a crash mid-write leaves the old day intact. The temp
+file is fsync'ed before the rename and the directory after it, so a power loss cannot
+leave a renamed but empty file. A temp file's name carries its writer's process id
+(`lib/processes.py`): the next write sweeps the temp files of writers that died (a SIGKILL
+or an OOM kill runs no clean-up), and never those of a writer still at work.
 """
 
 from __future__ import annotations
@@ -11,18 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 
+from stock_assets.lib.processes import ProcessId, identify, is_gone
 from stock_assets.lib.schema import conform
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 FILE_NAME = "data.parquet"
 # Up to this many calendar days, a range read looks each day up instead of listing the table.
 LOOKUP_DAYS_MAX = 400
+TEMP_GLOB = f".{FILE_NAME}.*.tmp"
+# A temp file whose writer cannot be checked (another host, or a name from before writers
+# were named) is swept once it is this old: no write of one day's file takes an hour.
+TEMP_ORPHAN_SECONDS = 3600.0
+_WRITER_TAGS: dict[int, str] = {}
+FSYNC_THREADS = 8
 
 
 class LakeError(RuntimeError):
@@ -62,17 +75,54 @@ class ParquetLake:
         return self._replace_file(table, day, frame)
 
     def _replace_file(self, table: str, day: dt.date, frame: pl.DataFrame) -> Path:
-        """Write `frame` (already conformed and checked) as the day's file: temp, then rename."""
+        """Write `frame` (already conformed and checked) as the day's file: temp, fsync, rename."""
+        return self._replace_files(table, [(day, frame)])[0]
+
+    def _write_temp(self, table: str, day: dt.date, frame: pl.DataFrame) -> tuple[Path, Path]:
+        """`frame` as a temp file beside the day's file (not yet durable); (temp, target)."""
         target = self.partition_path(table, day)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".{FILE_NAME}.{uuid.uuid4().hex}.tmp"
+        tmp = target.parent / f".{FILE_NAME}.{_writer_tag()}.{uuid.uuid4().hex}.tmp"
         try:
             frame.write_parquet(tmp, compression="zstd", statistics=True)
-            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp, target
+
+    def _replace_files(self, table: str, frames: Iterable[tuple[dt.date, pl.DataFrame]]) -> list[Path]:
+        """Replace each day's file: every temp written, fsync'ed (in parallel: one at a time a
+        250-day range spent 0.75 s in fsync, 8 at a time 0.12 s), renamed, then each folder
+        fsync'ed so the rename lasts. Any failure removes the temp files not yet renamed."""
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for day, frame in frames:
+                staged.append(self._write_temp(table, day, frame))
+            _fsync_all([tmp for tmp, _ in staged])
+            for tmp, target in staged:
+                os.replace(tmp, target)
+            _fsync_all(sorted({target.parent for _, target in staged}))
         finally:
-            if tmp.exists():
-                tmp.unlink()
-        return target
+            for tmp, _ in staged:
+                if tmp.exists():
+                    tmp.unlink()
+        return [target for _, target in staged]
+
+    def sweep_temp_files(self, table: str) -> list[Path]:
+        """Delete the temp files of writers that died (killed mid-write); the paths deleted.
+
+        A temp file of a live writer, or of one this host cannot check that is younger than
+        TEMP_ORPHAN_SECONDS, is left alone: deleting it would fail that writer's rename.
+        """
+        base = self.table_dir(table)
+        if not base.exists():
+            return []
+        swept = []
+        for tmp in base.glob(f"date=*/{TEMP_GLOB}"):
+            if _temp_is_orphan(tmp):
+                tmp.unlink(missing_ok=True)
+                swept.append(tmp)
+        return swept
 
     def write_partitions(
         self, table: str, days: Iterable[dt.date], frame: pl.DataFrame, schema: dict
@@ -90,13 +140,11 @@ class ParquetLake:
                 f"({days[0] if days else '-'}..{days[-1] if days else '-'})"
             )
         by_day = {key[0]: part for key, part in frame.partition_by("date", as_dict=True).items()} if frame.height else {}
-        counts = {}
-        empty = frame.clear()
-        for day in days:  # conformed and range-checked above: no per-day re-validation
-            part = by_day.get(day, empty)
-            self._replace_file(table, day, part)
-            counts[day] = part.height
-        return counts
+        self.sweep_temp_files(table)
+        empty = frame.clear()  # conformed and range-checked above: no per-day re-validation
+        parts = [(day, by_day.get(day, empty)) for day in days]
+        self._replace_files(table, parts)
+        return {day: part.height for day, part in parts}
 
     def merge_symbols(
         self, table: str, day: dt.date, rows: pl.DataFrame, schema: dict, symbols: Iterable[str]
@@ -146,6 +194,53 @@ class ParquetLake:
 
     def partition_days(self, table: str) -> list[dt.date]:
         return [_day_of(p) for p in self.partition_files(table)]
+
+
+def _writer_tag() -> str:
+    """This process as a file-name piece: its ProcessId with `/` made `~` (names cannot hold `/`)."""
+    pid = os.getpid()  # keyed by PID: a forked child is another writer
+    if pid not in _WRITER_TAGS:
+        _WRITER_TAGS[pid] = identify().text().replace("/", "~")
+    return _WRITER_TAGS[pid]
+
+
+def _temp_is_orphan(tmp: Path) -> bool:
+    """Whether `tmp`'s writer is gone: by its name, else (another host, an old name) by its age."""
+    middle = tmp.name.removeprefix(f".{FILE_NAME}.").removesuffix(".tmp")  # '<writer>.<uuid>'
+    writer = ProcessId.parse(middle.rsplit(".", 1)[0].replace("~", "/")) if "." in middle else None
+    gone = is_gone(writer) if writer else None
+    if gone is not None:
+        return gone
+    try:
+        return time.time() - tmp.stat().st_mtime > TEMP_ORPHAN_SECONDS
+    except FileNotFoundError:
+        return False  # its writer renamed it meanwhile
+
+
+def _fsync(path: Path) -> None:
+    """Flush `path` (a file, or a folder after a rename in it) to disk; a no-op where a folder
+    cannot be opened (not POSIX)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except IsADirectoryError:
+        return
+    except PermissionError:
+        if path.is_dir():
+            return
+        raise
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_all(paths: list[Path]) -> None:
+    if len(paths) <= 1:
+        for path in paths:
+            _fsync(path)
+        return
+    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+        list(pool.map(_fsync, paths))  # fsync releases the GIL; the file system batches them
 
 
 def _day_of(path: Path) -> dt.date:

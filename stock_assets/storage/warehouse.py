@@ -4,6 +4,10 @@ Why so careful with connections: DuckDB lets one process at a time hold a file r
 and a process that keeps a connection open locks out every other process, readers
 included (DAGSTER_NOTES.md). So: open, write, commit, close, and retry the open with
 backoff when another run holds the file.
+
+DuckDB's lock is an OS file lock: the kernel releases it when the holding process dies, even
+by SIGKILL, so a crashed run can never keep the warehouse; it is the only lock writers take
+(no Dagster pool: ADR 0012). The wait on it sleeps, is bounded, and says who holds the file.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import random
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -19,16 +23,29 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from stock_assets.lib.processes import describe, duckdb_lock_holder
 from stock_assets.lib.schema import DAILY_OHLCV
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
-LOCK_WAIT_SECONDS = 120.0
+# How long an open waits for another process's lock before WarehouseLocked; writes are short
+# transactions, so only a stuck process or a person's read-write session holds it this long.
+LOCK_WAIT_SECONDS = 600.0
+# A wait this long is reported (and again every as long), naming the holder and how to free it.
+LOCK_REPORT_EVERY = 60.0
+LOCK_RETRY_MAX_SLEEP = 5.0
 # Lake states (`Warehouse._view_state`) whose views this process has created.
 _VIEWS_CREATED: set[tuple] = set()
 
 
 class WarehouseLocked(RuntimeError):
     """Another process held the warehouse for longer than the wait allows."""
+
+
+FREE_THE_LOCK = (
+    "If that run is stuck, terminate it in the UI (Runs -> the run -> Terminate); if it is a "
+    "DuckDB session of yours, close it. The lock goes with its process "
+    "(docs/runbooks/run_died_or_step_waits.md)."
+)
 
 
 def _is_lock_error(err: Exception) -> bool:
@@ -52,14 +69,35 @@ def _checked(table: str) -> str:
     return table
 
 
+def lock_holder_text(err: BaseException, holder_run: Callable[[int], str | None] | None = None) -> str:
+    """Who holds the file, from DuckDB's error: the process, its command, and its run if known."""
+    pid = duckdb_lock_holder(err)
+    if pid is None:
+        return "another process"
+    try:
+        run = holder_run(pid) if holder_run else None
+    except Exception:  # noqa: BLE001 - naming the run is a courtesy; the wait must go on
+        run = None
+    return "another process, " + describe(pid) + (f", run {run}" if run else "")
+
+
 class Warehouse:
-    """One DuckDB file. Every method opens and closes its own connection."""
+    """One DuckDB file. Every method opens and closes its own connection.
+
+    `on_wait` receives a message when an open has waited LOCK_REPORT_EVERY seconds for another
+    process's lock, and again every as long (a step passes its log, so the wait shows in the
+    UI); `holder_run` maps the holder's PID to the Dagster run it executes, when one does.
+    """
 
     def __init__(self, path: Path | str, lake_root: Path | str | None = None,
-                 lock_wait_seconds: float = LOCK_WAIT_SECONDS):
+                 lock_wait_seconds: float = LOCK_WAIT_SECONDS,
+                 on_wait: Callable[[str], None] | None = None,
+                 holder_run: Callable[[int], str | None] | None = None):
         self.path = Path(path)
         self.lake_root = Path(lake_root) if lake_root else self.path.parent / "lake"
         self.lock_wait_seconds = lock_wait_seconds
+        self.on_wait = on_wait
+        self.holder_run = holder_run
 
     # -- connections ---------------------------------------------------------------------
     @contextmanager
@@ -68,26 +106,39 @@ class Warehouse:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if read_only and not self.path.exists():
             read_only = False  # nothing to read yet: create it
-        deadline = time.monotonic() + self.lock_wait_seconds
-        delay = 0.05
-        while True:
-            try:
-                conn = duckdb.connect(str(self.path), read_only=read_only)
-                break
-            except (duckdb.IOException, duckdb.ConnectionException) as err:
-                if not _is_lock_error(err) or time.monotonic() > deadline:
-                    if _is_lock_error(err):
-                        raise WarehouseLocked(
-                            f"{self.path} stayed locked by another process for "
-                            f"{self.lock_wait_seconds:.0f}s; is a long run writing?"
-                        ) from err
-                    raise
-                time.sleep(delay * (1 + random.random()))
-                delay = min(delay * 2, 2.0)
+        conn = self._open_waiting(read_only)
         try:
             yield conn
         finally:
             conn.close()
+
+    def _open_waiting(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the file; while another process holds its lock, sleep (backoff with jitter, at
+        most LOCK_RETRY_MAX_SLEEP), report every LOCK_REPORT_EVERY, give up after the wait."""
+        started = time.monotonic()
+        next_report = started + LOCK_REPORT_EVERY
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except (duckdb.IOException, duckdb.ConnectionException) as err:
+                if not _is_lock_error(err):
+                    raise
+                now = time.monotonic()
+                if now - started > self.lock_wait_seconds:
+                    raise WarehouseLocked(
+                        f"{self.path} stayed locked by {lock_holder_text(err, self.holder_run)} for "
+                        f"{self.lock_wait_seconds:g}s. {FREE_THE_LOCK}"
+                    ) from err
+                if self.on_wait and now >= next_report:
+                    self.on_wait(
+                        f"waiting {now - started:.0f}s (at most {self.lock_wait_seconds:g}s) for the "
+                        f"warehouse {self.path}, locked by {lock_holder_text(err, self.holder_run)}. "
+                        f"{FREE_THE_LOCK}"
+                    )
+                    next_report = now + LOCK_REPORT_EVERY
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, LOCK_RETRY_MAX_SLEEP / 2)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,7 +1,7 @@
 """The code location the end-to-end `dagster dev` loads: stock_assets.definitions, one knob added.
 
 Everything is the project's own definitions (assets, checks, jobs, schedules, sensors,
-resources) except that the offline price source accepts `seconds_per_symbol` (0 by
+resources, executor) except that the offline price source accepts `seconds_per_symbol` (0 by
 default, so it behaves exactly like `SyntheticPriceSource`). The graceful-stop test sets it
 in the run config to make a fetch slow enough to be terminated half-way, as a Yahoo
 fetch of thousands of symbols is.
@@ -45,4 +45,5 @@ defs = dg.Definitions(
     sensors=list(project.defs.sensors or []),
     resources={**(project.defs.resources or {}),
                "source": SlowSyntheticPriceSource(ticker_count=_settings.synthetic_tickers)},
+    executor=project.defs.executor,  # in process, recording each run's process (ADR 0010, 0012)
 )

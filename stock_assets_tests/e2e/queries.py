@@ -75,3 +75,7 @@ query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection {
   events { __typename ... on MessageEvent { message } }
 } } }
 """
+
+RUN_TAGS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status tags { key value } } } }"
+
+RECENT_RUNS = "{ runsOrError(limit: 20) { ... on Runs { results { runId status tags { key value } } } } }"

@@ -26,7 +26,7 @@ class DeadLetterRetryConfig(dg.Config):
     session: str = ""
 
 
-@dg.op(pool="duckdb_warehouse", description=(
+@dg.op(description=(
     "Ask the price source once more for every dead-lettered symbol, on the latest closed "
     "session; release those that answer (the nightly run fetches them again), keep the rest."
 ))
@@ -60,7 +60,7 @@ class TidyConfig(dg.Config):
     intraday_retention_days: int = DEFAULT_RETENTION_DAYS
 
 
-@dg.op(pool="duckdb_warehouse", description=(
+@dg.op(description=(
     "Prune old intraday snapshots, then CHECKPOINT and VACUUM the DuckDB warehouse so that "
     "deleted rows give their space back; reports the file size before and after."
 ))

@@ -42,7 +42,6 @@ def dashboard_path(warehouse: WarehouseResource) -> Path:
     kinds={"html", "duckdb"},
     owners=OWNERS,
     tags={"domain": "dashboard"},
-    pool="duckdb_warehouse",
 )
 def dashboard_html(context: dg.AssetExecutionContext, config: DashboardPageConfig,
                    warehouse: WarehouseResource) -> dg.MaterializeResult:

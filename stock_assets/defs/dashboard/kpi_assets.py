@@ -43,7 +43,6 @@ def _utcnow() -> dt.datetime:
     tags={"domain": "dashboard"},
     metadata={"dagster/table_name": "dashboard.kpis"},
     check_specs=KPI_CHECKS,
-    pool="duckdb_warehouse",
 )
 def dashboard_kpis(context: dg.AssetExecutionContext, config: DashboardConfig, warehouse: WarehouseResource):
     wh = warehouse.open()

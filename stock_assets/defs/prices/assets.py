@@ -93,7 +93,6 @@ def refuse_unclosed(days: list[dt.date], now: dt.datetime) -> None:
     deps=[dg.AssetKey("ticker_universe")],
     group_name="prices",
     can_subset=True,
-    pool="duckdb_warehouse",
 )
 def daily_prices(context: dg.AssetExecutionContext, config: DailyPricesConfig, source: PriceSource,
                  warehouse: WarehouseResource):

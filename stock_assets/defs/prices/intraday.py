@@ -53,7 +53,6 @@ def snapshot_instant(config: IntradayConfig) -> dt.datetime:
     owners=["team:data-platform"],
     tags={"domain": "prices", "layer": "warehouse"},
     metadata={"dagster/table_name": "prices.intraday_quotes"},
-    pool="duckdb_warehouse",
 )
 def intraday_quotes(
     context: dg.AssetExecutionContext, config: IntradayConfig, quotes: QuoteSource,

@@ -27,7 +27,6 @@ CHUNK_ROWS = 250_000
     description=f"[ERROR] {CHECKS[NAME].rule} Expectations: columns, required fields, prices > 0, "
                 "volume >= 0, low <= close <= high, unique (date, symbol), symbol format.",
     metadata={"qa_severity": "ERROR", "suite": qa_gx.SUITE_NAME, "docs": "docs/quality.md#great_expectations"},
-    pool="duckdb_warehouse",
 )
 def great_expectations_check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
     days = sorted(parse_partition_key(k) for k in context.partition_keys)

@@ -37,7 +37,6 @@ def spec(name: str) -> dg.AssetCheckSpec:
 @dg.multi_asset_check(
     specs=[spec(name) for name in ENGINE_CHECKS], can_subset=True, name="daily_ohlcv_checks",
     description="Every QA rule on daily_ohlcv except the GX suite, in one DuckDB pass over the lake.",
-    pool="duckdb_warehouse",
 )
 def daily_ohlcv_checks(context: dg.AssetCheckExecutionContext, config: QaConfig, warehouse: WarehouseResource):
     days = sorted(parse_partition_key(k) for k in context.partition_keys)

@@ -38,7 +38,6 @@ _RANK = {ERROR: 3, WARN: 2, INFO: 1}
     tags={"domain": "quality"},
     metadata={"dagster/table_name": "qa.summary"},
     backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb_warehouse",
 )
 def qa_summary(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     days = window_days(context)

@@ -42,7 +42,6 @@ class UniverseConfig(dg.Config):
     owners=OWNERS,
     tags={"domain": "universe"},
     metadata={"dagster/table_name": "universe.tickers"},
-    pool="duckdb_warehouse",
 )
 def ticker_universe(
     context: dg.AssetExecutionContext, config: UniverseConfig,

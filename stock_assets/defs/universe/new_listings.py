@@ -50,7 +50,6 @@ def merge_days(existing: list[dt.date], end: dt.date, lookback_days: int) -> lis
         "partitions (symbol-subset write); emits a materialization per touched partition."
     ),
     tags={"domain": "universe"},
-    pool="duckdb_warehouse",
     out={},  # the op's product is the merged partitions, reported as AssetMaterializations
 )
 def merge_new_listing_history(
