@@ -1,6 +1,6 @@
 """Missed nights and failed symbols heal themselves, on a running `dagster dev` (ADR 0014).
 
-Each night is what the UI's "Test schedule" shows for `nightly_prices_schedule` at 16:30 on
+Each night is what the UI's "Preview tick result" shows for `nightly_prices_schedule` at 16:30 on
 that day (evaluated by the code server), launched as the daemon would launch it. Monday's
 run has Yahoo fail one symbol, which with 60 symbols fails the blocking completeness check
 (a night whose run failed); Tuesday to Thursday get no nightly run; Friday's one run fills
