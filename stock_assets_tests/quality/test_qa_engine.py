@@ -210,3 +210,16 @@ def test_gx_reads_are_merged_into_chunks_of_at_least_min_rows():
     assert [frame.height for _, frame in chunks] == [30, 30, 10]
     assert pl.concat([f for _, f in chunks])["n"].to_list() == list(range(70))
     assert list(rechunk(iter([]), min_rows=25)) == []
+
+
+def test_fetch_errors_judges_each_session_by_the_newest_report_covering_it():
+    """Nightly windows overlap (ADR 0014): a bad night stops counting once a later run covered it."""
+    reports = pl.DataFrame({
+        "run_id": ["bad", "good"], "first_session": [D(2024, 6, 3), D(2024, 6, 4)],
+        "last_session": [D(2024, 6, 5), D(2024, 6, 6)], "requested": [100, 100], "failed": [40, 1],
+        "latency_p95_ms": [800.0, 800.0], "failures_by_code": ['{"YF429": 40}', "{}"],
+        "recorded_at": [dt.datetime(2024, 6, 5, 22), dt.datetime(2024, 6, 6, 22)],
+    })
+    assert qa_fetch.fetch_errors(reports, [D(2024, 6, 5), D(2024, 6, 6)], Thresholds()).passed
+    only_bad = qa_fetch.fetch_errors(reports, [D(2024, 6, 3), D(2024, 6, 6)], Thresholds())
+    assert not only_bad.passed and set(only_bad.offending["details"].str.slice(0, 20)) == {"40 of 100 symbols fa"}
