@@ -5,10 +5,6 @@
   default 5) as one partition-range run: a missed night, a symbol that failed, a run that
   failed heal by themselves, at no extra Yahoo request (ADR 0014). Holidays are skipped with
   a reason shown on the tick; early-close days (13:00 ET) are fetched at the same 16:30.
-
-Missed ticks (daemon down): Dagster evaluates only the latest missed tick of a schedule
-without a partition set, once the daemon is back. For the nightly schedule that one run
-covers the look-back window; the weekly ones do next week what they missed.
 - `weekly_maintenance_schedule`: Saturdays 06:00 ET, `weekly_maintenance_job`.
 - `weekly_qa_recheck_schedule`: Saturdays 06:30 ET, the checks of `daily_ohlcv` over the
   week's partitions (one run over the range), after the maintenance has released symbols.
@@ -16,6 +12,11 @@ covers the look-back window; the weekly ones do next week what they missed.
 All three are RUNNING by default: `dagster dev` or a deployed daemon starts operating at
 once (stop one in the UI to pause it). The monthly universe schedule lives with the
 universe (defs/universe/).
+
+Missed ticks (daemon down): Dagster evaluates only the latest missed tick of a schedule
+without a partition set, once the daemon is back. For the nightly schedule that one run
+covers the look-back window; what each schedule and sensor does about them is in its UI
+description and in docs/operations.md.
 """
 
 import datetime as dt
