@@ -61,6 +61,7 @@ class Settings:
     telegram_chat_id: str | None = None
     alert_webhook_url: str | None = None
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
+    nightly_lookback_sessions: int = 5  # sessions before tonight the nightly run re-examines (ADR 0014)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -82,6 +83,12 @@ class Settings:
             raise SettingsError(
                 f"STOCK_ASSETS_SYNTHETIC_TICKERS={raw_count!r} must be a whole number >= 1."
             )
+        raw_lookback = env.get("STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS", "5")
+        if not raw_lookback.strip().isdigit():
+            raise SettingsError(
+                f"STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS={raw_lookback!r} must be a whole number >= 0 "
+                "(0: the nightly run fetches tonight's session only)."
+            )
         data_dir = Path(env.get("STOCK_ASSETS_DATA_DIR") or REPO_ROOT / "data").expanduser()
         return cls(
             source=source,
@@ -99,6 +106,7 @@ class Settings:
             telegram_chat_id=env.get("STOCK_ASSETS_TELEGRAM_CHAT_ID") or None,
             alert_webhook_url=env.get("STOCK_ASSETS_ALERT_WEBHOOK_URL") or None,
             ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
+            nightly_lookback_sessions=int(raw_lookback),
         )
 
     @property

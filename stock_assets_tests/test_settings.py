@@ -35,3 +35,15 @@ def test_bad_values_are_refused_with_what_to_use(env, message):
 def test_empty_optional_values_mean_unset():
     s = Settings.from_env({"STOCK_ASSETS_TELEGRAM_TOKEN": "", "STOCK_ASSETS_ALERT_WEBHOOK_URL": "https://example.test/h"})
     assert s.telegram_token is None and s.alert_webhook_url == "https://example.test/h"
+
+
+@pytest.mark.parametrize("raw, sessions", [(None, 5), ("0", 0), ("10", 10)])
+def test_nightly_lookback_sessions(raw, sessions):
+    env = {} if raw is None else {"STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS": raw}
+    assert Settings.from_env(env).nightly_lookback_sessions == sessions
+
+
+@pytest.mark.parametrize("raw", ["-1", "five", ""])
+def test_a_bad_nightly_lookback_is_refused(raw):
+    with pytest.raises(SettingsError, match="STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS.*whole number >= 0"):
+        Settings.from_env({"STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS": raw})

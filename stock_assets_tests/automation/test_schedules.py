@@ -42,18 +42,42 @@ def test_nightly_schedule_is_new_york_weekdays_after_the_close():
     assert sched.default_status == dg.DefaultScheduleStatus.RUNNING
 
 
-def test_session_evening_runs_that_session():
+def _window(request: dg.RunRequest) -> tuple[str, str]:
+    """The partition range a nightly request covers (one key: (key, key))."""
+    if request.partition_key:
+        return request.partition_key, request.partition_key
+    return request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
+
+
+def test_session_evening_runs_that_session_and_the_five_before_it():
     result = evaluate(schedules.nightly_prices_schedule, dt.datetime(2024, 6, 10, 16, 30, tzinfo=NY))
     [request] = result.run_requests
-    assert request.partition_key == "2024-06-10"
+    assert _window(request) == ("2024-06-03", "2024-06-10")  # Mon..Mon: five sessions back, one run
     assert request.tags["stock_assets/early_close"] == "false"
+    assert request.tags["stock_assets/trigger"] == "nightly_prices_schedule"
     assert request.run_key == "nightly-2024-06-10"
+
+
+def test_the_window_counts_sessions_not_days():
+    """Good Friday 2024-03-29 is no session: five sessions before Wed 04-03 start on Tue 03-26."""
+    [request] = evaluate(schedules.nightly_prices_schedule, dt.datetime(2024, 4, 3, 16, 30, tzinfo=NY)).run_requests
+    assert _window(request) == ("2024-03-26", "2024-04-03")
+
+
+def test_the_lookback_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS", "2")
+    [request] = evaluate(schedules.nightly_prices_schedule, dt.datetime(2024, 6, 10, 16, 30, tzinfo=NY)).run_requests
+    assert _window(request) == ("2024-06-06", "2024-06-10")
+    monkeypatch.setenv("STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS", "0")  # tonight only, as one partition
+    [request] = evaluate(schedules.nightly_prices_schedule, dt.datetime(2024, 6, 10, 16, 30, tzinfo=NY)).run_requests
+    assert request.partition_key == "2024-06-10"
+    assert "dagster/asset_partition_range_start" not in request.tags
 
 
 def test_early_close_day_runs_that_session():
     result = evaluate(schedules.nightly_prices_schedule, dt.datetime(2024, 11, 29, 16, 30, tzinfo=NY))
     [request] = result.run_requests
-    assert request.partition_key == "2024-11-29"
+    assert _window(request)[1] == "2024-11-29"
     assert request.tags["stock_assets/early_close"] == "true"
 
 
@@ -83,7 +107,7 @@ def test_nightly_ticks_over_a_holiday_week():
             break
         times.append(tick)
     outcomes = [evaluate(schedules.nightly_prices_schedule, t) for t in times]
-    keys = [o.run_requests[0].partition_key if o.run_requests else None for o in outcomes]
+    keys = [_window(o.run_requests[0])[1] if o.run_requests else None for o in outcomes]
     assert keys == ["2024-11-25", "2024-11-26", "2024-11-27", None, "2024-11-29"]
 
 

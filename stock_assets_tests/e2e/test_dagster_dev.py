@@ -112,8 +112,10 @@ def test_nightly_schedule_at_chosen_instants_and_its_run(dev):
     result = _dry_run(dev, "nightly_prices_schedule", evening)
     [request] = result["runRequests"]
     tags = {t["key"]: t["value"] for t in request["tags"]}
-    assert tags["dagster/partition"] == "2024-03-13"
-    dev.succeed(dev.launch_run("daily_prices_job", tags=tags))
+    # tonight and the five sessions before it, as one run (ADR 0014)
+    assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
+        "2024-03-06", "2024-03-13")
+    dev.succeed(dev.launch_run("daily_prices_job", tags=tags), timeout=300)
     assert warehouse(dev).count("prices.daily_ohlcv", "date = ?", ["2024-03-13"]) > 0
 
     holiday = _dry_run(dev, "nightly_prices_schedule", dt.datetime(2024, 3, 29, 16, 30, tzinfo=calendar.NEW_YORK))

@@ -317,3 +317,16 @@ def test_the_first_and_last_session_of_a_range_are_inside_it(market, tmp_path):
         assert out.numbers["unusual_moves"] == out.offending.height >= 1
     finally:
         lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
+
+
+def test_fetch_errors_judges_each_session_by_the_newest_report_covering_it():
+    """Nightly windows overlap (ADR 0014): a bad night stops counting once a later run covered it."""
+    reports = pl.DataFrame({
+        "run_id": ["bad", "good"], "first_session": [D(2024, 6, 3), D(2024, 6, 4)],
+        "last_session": [D(2024, 6, 5), D(2024, 6, 6)], "requested": [100, 100], "failed": [40, 1],
+        "latency_p95_ms": [800.0, 800.0], "failures_by_code": ['{"YF429": 40}', "{}"],
+        "recorded_at": [dt.datetime(2024, 6, 5, 22), dt.datetime(2024, 6, 6, 22)],
+    })
+    assert qa_fetch.fetch_errors(reports, [D(2024, 6, 5), D(2024, 6, 6)], Thresholds()).passed
+    only_bad = qa_fetch.fetch_errors(reports, [D(2024, 6, 3), D(2024, 6, 6)], Thresholds())
+    assert not only_bad.passed and set(only_bad.offending["details"].str.slice(0, 20)) == {"40 of 100 symbols fa"}

@@ -90,6 +90,8 @@ def _failure_reason(data) -> str:
         "Sends an alert (Telegram and/or webhook, else the log) for every failed run, at most one per job "
         "per throttle window. Targets: STOCK_ASSETS_TELEGRAM_TOKEN/_CHAT_ID, STOCK_ASSETS_ALERT_WEBHOOK_URL "
         "(docs/alerts.md)."
+        " Missed ticks: none lost; the cursor remembers the last failure it saw, so after a daemon outage the "
+        "next ticks report every run that failed meanwhile (50 per tick)."
     ),
 )
 def run_failure_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender):
@@ -150,6 +152,8 @@ def _check_alert(record, alerts: AlertSender) -> tuple[bool, Alert]:
         "Sends an alert when an asset check crosses into red (an ERROR-severity failure, including the "
         "dashboard's KPI checks turning red), at most one per check per throttle window; a check that stays "
         "red is not re-alerted. Targets as for run_failure_alerts (docs/alerts.md)."
+        " Missed ticks: after a daemon outage each check's latest result is compared with the last one seen; "
+        "a check red now that was not before is alerted, one that went red and back to green meanwhile is not."
     ),
 )
 def asset_check_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender):

@@ -40,7 +40,8 @@ def intraday_request(now: dt.datetime, minutes: int = INTRADAY_INTERVAL_MINUTES)
     description=(
         f"Every {INTRADAY_INTERVAL_MINUTES} minutes during XNYS regular hours (9:30-16:00 ET, "
         "13:00 on early closes): snapshot the universe's latest quotes into prices.intraday_quotes. "
-        "Outside market hours each tick is skipped with the reason."
+        "Outside market hours each tick is skipped with the reason. Missed ticks: a snapshot is of its moment "
+        "and is not replayed; after a daemon outage the next tick takes the current slot."
     ),
 )
 def intraday_snapshot(context: dg.SensorEvaluationContext):

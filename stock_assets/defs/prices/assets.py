@@ -20,7 +20,7 @@ from stock_assets.defs.prices.sources import FetchResult, PriceSource
 from stock_assets.defs.prices.step_retry import retried_when_transient
 from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
-from stock_assets.lib import calendar, markdown
+from stock_assets.lib import calendar, markdown, self_heal
 from stock_assets.lib.schema import CORPORATE_ACTIONS, DAILY_OHLCV
 
 OWNERS = ["team:data-platform"]
@@ -35,10 +35,36 @@ class DailyPricesConfig(dg.Config):
     release_dead_letters: list[str] = Field(default=[], description=(
         "Symbols to take out of ops.dead_letter before fetching (re-enable by hand)."))
     release_all_dead_letters: bool = Field(default=False, description="Re-enable every dead-lettered symbol.")
+    allow_stale_universe: bool = Field(default=False, description=(
+        "Let a nightly run fetch although the ticker universe is older than 35 days (the monthly "
+        "scrape failed); without it such a run fails with an alert. ADR 0014."))
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def refuse_stale_universe(context: dg.AssetExecutionContext, wh, sessions: list[dt.date],
+                          config: DailyPricesConfig) -> None:
+    """A nightly run with a universe older than 35 days stops, clearly, unless a person allowed it.
+
+    Only runs the nightly schedule launched (its trigger tag, kept by a re-execution): a backfill
+    of old history is not about today's listings. The failure is a failed run, which the
+    run_failure_alerts sensor reports with this message.
+    """
+    if context.run.tags.get(self_heal.TRIGGER_TAG) != self_heal.NIGHTLY_TRIGGER or not sessions:
+        return
+    refreshed = records.universe_refreshed_at(wh)
+    reason = self_heal.stale_universe(refreshed, max(sessions))
+    if reason is None:
+        return
+    if config.allow_stale_universe:
+        context.log.warning(f"allowed by run config (allow_stale_universe): {reason}")
+        return
+    raise dg.Failure(description=reason, metadata={
+        "universe_refreshed_at": str(refreshed), "session": max(sessions).isoformat(),
+        "max_universe_age_days": self_heal.MAX_UNIVERSE_AGE_DAYS,
+        "override": self_heal.OVERRIDE_CONFIG})
 
 
 def refuse_unclosed(days: list[dt.date], now: dt.datetime) -> None:
@@ -115,6 +141,7 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
     lake = warehouse.lake
     started = time.monotonic()
     run_id = context.run.run_id
+    refuse_stale_universe(context, wh, sessions, config)
     _release_dead_letters(context, wh, config)
     stored = records.stored_rows(lake, days)
     refetched: list[str] = []

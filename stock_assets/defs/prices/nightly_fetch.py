@@ -75,7 +75,7 @@ def fetch_lacking(
             window = [d for d in sessions if d >= first]
             result = source.fetch_range(group, window, log=log)
             splits = result.actions.filter(pl.col("kind") == "split")
-            jumps = adjust.implausible_jumps(result.bars, previous, splits)
+            jumps = adjust.implausible_jumps(result.bars, records.previous_before(first, stored, previous), splits)
             suspicious = sorted(set(jumps["symbol"].to_list()))
             if suspicious:
                 log(f"plausibility: {len(suspicious)} symbol(s) moved more than "

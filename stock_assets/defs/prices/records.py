@@ -67,6 +67,16 @@ def skipped_as_dead(warehouse: Warehouse, start: dt.date, session: dt.date) -> l
     ]
 
 
+def universe_refreshed_at(warehouse: Warehouse) -> dt.datetime | None:
+    """When the universe was last scraped: the newest listing snapshot (else the newest
+    `last_seen` of a ticker); None when there is no universe yet. A failed scrape writes
+    neither, so this is the last *good* refresh."""
+    warehouse.ensure_schema()
+    return warehouse.scalar(
+        "SELECT coalesce((SELECT max(scraped_at) FROM universe.listing_snapshots), "
+        "(SELECT max(last_seen) FROM universe.tickers))")
+
+
 def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
     """The rows the lake already holds for the run's days (kept as they are on a rerun)."""
     if not days:
@@ -107,6 +117,20 @@ def previous_closes(lake: ParquetLake, first: dt.date) -> dict[str, tuple[dt.dat
         return {}
     last = rows.sort("date").group_by("symbol").agg(pl.col("date").last(), pl.col("close").last())
     return {s: (d, c) for s, d, c in last.iter_rows()}
+
+
+def previous_before(first: dt.date, stored: pl.DataFrame,
+                    before_window: dict[str, tuple[dt.date, float]]) -> dict[str, tuple[dt.date, float]]:
+    """Each symbol's last stored close before `first`: from the window's stored rows, else from
+    before the window. Why: a symbol the nightly window lacks only tonight must be judged against
+    yesterday's close, not the close before the window (days older, so wild moves look likelier
+    and cost refetches)."""
+    base = dict(before_window)
+    if stored.height:
+        inside = (stored.filter(pl.col("date") < first).sort("date")
+                  .group_by("symbol").agg(pl.col("date").last(), pl.col("close").last()))
+        base.update({s: (d, c) for s, d, c in inside.iter_rows()})
+    return base
 
 
 def stored_actions(warehouse: Warehouse, days: list[dt.date]) -> pl.DataFrame:

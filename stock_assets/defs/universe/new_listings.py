@@ -125,7 +125,12 @@ def new_listing_history_job():
     asset_key=dg.AssetKey("ticker_universe"),
     job=new_listing_history_job,
     name="new_listings_sensor",
-    description="After a universe scrape that added symbols, launch one run that merges their history.",
+    description=(
+        "After a universe scrape that added symbols, launch one run that merges their history. Missed ticks: "
+        "the next tick reads the newest ticker_universe materialisation since its cursor, so one scrape during "
+        "a daemon outage is handled late, not lost; of several, only the newest scrape's symbols are merged "
+        "(run new_listing_history_job for the others)."
+    ),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )

@@ -30,7 +30,12 @@ def is_first_weekday_of_month(day: dt.date) -> bool:
     execution_timezone=TIMEZONE,
     job_name="universe_job",
     name="monthly_universe_refresh",
-    description="Refresh the ticker universe on the first weekday of each month at 06:00 New York time.",
+    description=(
+        "Refresh the ticker universe on the first weekday of each month at 06:00 New York time. Missed ticks: "
+        "after a daemon outage only the latest missed tick runs, so a missed refresh is made late if the daemon "
+        "is back before the next tick (06:00 on days 1-3), else that month's refresh is skipped; the nightly "
+        "price run then fails with an alert once the universe is 35 days old (run universe_job by hand)."
+    ),
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def monthly_universe_refresh(context: dg.ScheduleEvaluationContext):

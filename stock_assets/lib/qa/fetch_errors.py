@@ -14,6 +14,20 @@ from stock_assets.lib.qa.catalog import Thresholds
 from stock_assets.lib.validation import Outcome
 
 
+def _newest_per_session(reports: pl.DataFrame, days: list[dt.date]) -> pl.DataFrame:
+    """The reports that judge `days`: for each session, the newest report whose range covers it.
+
+    Why per session: the nightly run's report covers its whole look-back window (ADR 0014), so
+    a bad night's report overlaps the next nights' windows; once a later run has covered a
+    session, that later report judges it.
+    """
+    sessions = pl.DataFrame({"session": sorted(set(days))}, schema={"session": pl.Date})
+    covering = sessions.join_where(reports, pl.col("session") >= pl.col("first_session"),
+                                   pl.col("session") <= pl.col("last_session"))
+    newest = covering.sort("recorded_at").group_by("session").agg(pl.all().last())
+    return newest.drop("session").unique(subset=["run_id", "first_session", "last_session"], maintain_order=True)
+
+
 def fetch_errors(reports: pl.DataFrame, days: list[dt.date], t: Thresholds) -> Outcome:
     """Reports (first_session, last_session, requested, failed, latency_p95_ms, failures_by_code,
     run_id, recorded_at) judged per report: error share and latency p95 against the thresholds."""
@@ -21,9 +35,7 @@ def fetch_errors(reports: pl.DataFrame, days: list[dt.date], t: Thresholds) -> O
     if not days or reports.height == 0:
         return Outcome(True, pl.DataFrame(), {"reports": 0}, "no fetch report for these sessions",
                        threshold=t.max_fetch_error_share, scope=scope)
-    lo, hi = scope
-    latest = (reports.filter((pl.col("first_session") <= hi) & (pl.col("last_session") >= lo))
-              .sort("recorded_at").unique(subset=["first_session", "last_session"], keep="last"))
+    latest = _newest_per_session(reports, days)
     judged = latest.with_columns(
         share=pl.when(pl.col("requested") > 0).then(pl.col("failed") / pl.col("requested")).otherwise(0.0),
         p95=pl.col("latency_p95_ms").cast(pl.Float64),
