@@ -6,7 +6,12 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from stock_assets.defs.universe.guards import DEFAULT_MAX_SHRINK_SHARE, refuse_shrink, scrape_failure
+from stock_assets.defs.universe.guards import (
+    DEFAULT_MAX_GROWTH_SHARE,
+    DEFAULT_MAX_SHRINK_SHARE,
+    refuse_implausible,
+    scrape_failure,
+)
 from stock_assets.defs.universe.sources import Listing, UniverseSource
 from stock_assets.lib import lifecycle, markdown
 from stock_assets.lib.errors import CodedError, ErrorCode
@@ -26,6 +31,8 @@ class UniverseConfig(dg.Config):
         "Days a symbol stays delisted before it is archived."))
     max_shrink_share: float = Field(default=DEFAULT_MAX_SHRINK_SHARE, description=(
         "Refuse a source whose listing lost more than this share of symbols since its last good scrape."))
+    max_growth_share: float = Field(default=DEFAULT_MAX_GROWTH_SHARE, description=(
+        "Refuse a source whose listing gained more than this share of symbols since its last good scrape."))
     extra_indices: list[str] = Field(default_factory=list, description=(
         "More registry sources for this scrape, e.g. ['ftse100', 'dax40'] (live universes only)."))
 
@@ -62,7 +69,7 @@ def ticker_universe(
     wh = warehouse.open()
     wh.ensure_schema()
     before = wh.query(f"SELECT {', '.join(lifecycle.TICKER_COLUMNS)} FROM universe.tickers")
-    refuse_shrink(wh, listing.rows, listing.sources, config.max_shrink_share)
+    refuse_implausible(wh, listing.rows, listing.sources, config.max_shrink_share, config.max_growth_share)
     after = lifecycle.apply_scrape(before, listing.rows, scraped_at, config.archive_after_days)
     _write(wh, after, listing, scraped_at, context.run.run_id, replaces_day=as_of if config.as_of else None)
     diff = lifecycle.changes(before, after)
