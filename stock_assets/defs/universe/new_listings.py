@@ -3,8 +3,9 @@
 When a scrape adds symbols (new or relisted), `new_listings_sensor` launches ONE run of
 `new_listing_history_job` for all of them. The run fetches `lookback_days` of history
 through the `source: PriceSource` resource and merges it into the `daily_ohlcv` lake
-partitions that already exist, replacing only those symbols' rows (`ParquetLake.merge_symbols`):
-other symbols' rows are untouched and a second run leaves the same rows (idempotent).
+partitions that already exist, replacing only those symbols' rows that it has a new bar for
+(`ParquetLake.merge_symbols`): other symbols' rows are untouched, a stored bar the answer lacks
+is kept (a partial answer never erases history), and a second run leaves the same rows.
 
 Why only existing partitions: a day the nightly run has not written yet will be written whole
 by it (with the new symbols, since they are now in the universe); creating a partition here
