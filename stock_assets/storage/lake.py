@@ -123,14 +123,14 @@ class ParquetLake:
         path = self.partition_path(table, day)
         if not path.exists():
             return pl.DataFrame(schema=schema)
-        return conform(pl.read_parquet(path), schema)
+        return conform(pl.read_parquet(path, glob=False), schema)
 
     def read_range(self, table: str, start: dt.date, end: dt.date, schema: dict) -> pl.DataFrame:
         """All rows dated start..end (inclusive) from the files that exist."""
         files = self.partition_files_between(table, start, end)
         if not files:
             return pl.DataFrame(schema=schema)
-        return conform(pl.read_parquet(files), schema)
+        return conform(pl.read_parquet(files, glob=False), schema)  # paths, not patterns
 
     def partition_files(self, table: str) -> list[Path]:
         base = self.table_dir(table)
