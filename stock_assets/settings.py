@@ -19,6 +19,9 @@ UNIVERSES = ("sp500", "nasdaq", "us", "synthetic")
 DEFAULT_NASDAQ_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/nasdaqlisted.txt"
 DEFAULT_OTHER_LISTED_URL = "https://www.nasdaqtrader.com/dynamic/SymDir/otherlisted.txt"
 DEFAULT_SP500_URL = "https://en.wikipedia.org/wiki/List_of_S%26P_500_companies"
+# The synthetic market draws 3- and 4-letter symbols (474,552 of them) until it has enough:
+# near that space the draw never ends. 100k (10x every US listing) is drawn in seconds.
+MAX_SYNTHETIC_TICKERS = 100_000
 
 
 class SettingsError(ValueError):
@@ -62,9 +65,10 @@ class Settings:
             synthetic_tickers = int(raw_count)
         except ValueError:
             synthetic_tickers = -1
-        if synthetic_tickers < 1:
+        if not 1 <= synthetic_tickers <= MAX_SYNTHETIC_TICKERS:
             raise SettingsError(
-                f"STOCK_ASSETS_SYNTHETIC_TICKERS={raw_count!r} must be a whole number >= 1."
+                f"STOCK_ASSETS_SYNTHETIC_TICKERS={raw_count!r} must be a whole number from 1 to "
+                f"{MAX_SYNTHETIC_TICKERS} (the synthetic market's symbol space)."
             )
         data_dir = Path(env.get("STOCK_ASSETS_DATA_DIR") or REPO_ROOT / "data").expanduser()
         return cls(

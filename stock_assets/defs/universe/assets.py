@@ -4,7 +4,7 @@ import datetime as dt
 
 import dagster as dg
 import polars as pl
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stock_assets.defs.universe.guards import (
     DEFAULT_MAX_GROWTH_SHARE,
@@ -13,7 +13,7 @@ from stock_assets.defs.universe.guards import (
     scrape_failure,
 )
 from stock_assets.defs.universe.sources import Listing, UniverseSource
-from stock_assets.lib import lifecycle, markdown
+from stock_assets.lib import config_checks, lifecycle, markdown
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
@@ -27,14 +27,17 @@ class UniverseConfig(dg.Config):
     as_of: str | None = Field(default=None, description=(
         "Scrape date (YYYY-MM-DD) recorded for this scrape; the synthetic exchange is listed as of it. "
         "Default: today."))
-    archive_after_days: int = Field(default=lifecycle.DEFAULT_ARCHIVE_AFTER_DAYS, description=(
+    archive_after_days: int = Field(default=lifecycle.DEFAULT_ARCHIVE_AFTER_DAYS, ge=0, description=(
         "Days a symbol stays delisted before it is archived."))
-    max_shrink_share: float = Field(default=DEFAULT_MAX_SHRINK_SHARE, description=(
-        "Refuse a source whose listing lost more than this share of symbols since its last good scrape."))
-    max_growth_share: float = Field(default=DEFAULT_MAX_GROWTH_SHARE, description=(
+    max_shrink_share: float = Field(default=DEFAULT_MAX_SHRINK_SHARE, gt=0, lt=1, description=(
+        "Refuse a source whose listing lost more than this share of symbols since its last good scrape "
+        "(strictly between 0 and 1: 0 refuses every change, 1 or more switches the guard off)."))
+    max_growth_share: float = Field(default=DEFAULT_MAX_GROWTH_SHARE, gt=0, description=(
         "Refuse a source whose listing gained more than this share of symbols since its last good scrape."))
     extra_indices: list[str] = Field(default_factory=list, description=(
         "More registry sources for this scrape, e.g. ['ftse100', 'dax40'] (live universes only)."))
+
+    _as_of = field_validator("as_of")(config_checks.iso_date)
 
 
 @dg.asset(

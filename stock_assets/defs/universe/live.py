@@ -11,10 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 import polars as pl
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stock_assets.defs.universe.scrapers import SCRAPERS, UNIVERSES, unknown
 from stock_assets.defs.universe.sources import Listing, UniverseSource
+from stock_assets.lib import config_checks
 from stock_assets.lib.http import DEFAULT_TIMEOUT_SECONDS, fetch_text
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.retry import RetryPolicy
@@ -30,9 +31,12 @@ class LiveUniverseSource(UniverseSource):
         "More registry sources scraped every time, e.g. ['ftse100', 'dax40']."))
     urls: dict[str, str] = Field(default_factory=dict, description=(
         "Per-source URL overrides (https:// or file://); the registry's default otherwise."))
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    timeout_seconds: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0, description=(
+        "Seconds without a byte before a request is given up (0 would mean wait forever)."))
     retry_delays_seconds: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0], description=(
         "Waits before each retry of a transient failure (timeout, 429, 5xx): three retries."))
+
+    _delays = field_validator("retry_delays_seconds")(config_checks.non_negative_delays)
 
     def names(self, extra_sources: Sequence[str] = ()) -> list[str]:
         """The sources of a scrape, in order, each once."""
