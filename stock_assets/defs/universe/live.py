@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from stock_assets.defs.universe.scrapers import SCRAPERS, UNIVERSES, unknown
 from stock_assets.defs.universe.sources import Listing, UniverseSource
 from stock_assets.lib import config_checks
-from stock_assets.lib.http import DEFAULT_TIMEOUT_SECONDS, fetch_text
+from stock_assets.lib.http import DEFAULT_DEADLINE_SECONDS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_SECONDS, fetch_text
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.retry import RetryPolicy
 from stock_assets.lib.symbols import Rejected
@@ -33,6 +33,10 @@ class LiveUniverseSource(UniverseSource):
         "Per-source URL overrides (https:// or file://); the registry's default otherwise."))
     timeout_seconds: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0, description=(
         "Seconds without a byte before a request is given up (0 would mean wait forever)."))
+    deadline_seconds: float = Field(default=DEFAULT_DEADLINE_SECONDS, gt=0, description=(
+        "Seconds for a source's whole answer, however it trickles in; past it the scrape fails."))
+    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0, description=(
+        "Largest answer accepted from a source; a larger (or endless) one fails the scrape."))
     retry_delays_seconds: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0], description=(
         "Waits before each retry of a transient failure (timeout, 429, 5xx): three retries."))
 
@@ -54,7 +58,8 @@ class LiveUniverseSource(UniverseSource):
         frames, rejected, excluded, notes = [], [], {}, {}
         for name in self.names(extra_sources):
             url = self.url(name)
-            text = fetch_text(url, timeout=self.timeout_seconds, policy=policy)
+            text = fetch_text(url, timeout=self.timeout_seconds, policy=policy,
+                              deadline=self.deadline_seconds, max_bytes=self.max_bytes)
             parsed = SCRAPERS[name].parse(text, f"{name} ({url})")
             frames.append(parsed.frame(name))
             rejected += [Rejected(raw=r.raw, reason=r.reason, source=name) for r in parsed.rejected]
