@@ -39,9 +39,11 @@ class Settings:
     nasdaq_listed_url: str = DEFAULT_NASDAQ_LISTED_URL
     other_listed_url: str = DEFAULT_OTHER_LISTED_URL
     sp500_url: str = DEFAULT_SP500_URL
-    telegram_token: str | None = None
+    # Secrets (the webhook URL is a credential too): left out of the repr, so a logged or
+    # printed Settings never shows them.
+    telegram_token: str | None = field(default=None, repr=False)
     telegram_chat_id: str | None = None
-    alert_webhook_url: str | None = None
+    alert_webhook_url: str | None = field(default=None, repr=False)
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
 
     @classmethod
