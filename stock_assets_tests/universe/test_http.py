@@ -3,11 +3,14 @@
 Against a 127.0.0.1 server the test starts; never the internet.
 """
 
+import time
+
 import pytest
 
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.http import USER_AGENT, fetch_text
 from stock_assets.lib.retry import RetryPolicy
+from stock_assets_tests.hostile_server import hostile_server  # noqa: F401 - a fixture
 
 NO_WAIT = RetryPolicy(schedule=(0.0, 0.0, 0.0))
 
@@ -59,12 +62,9 @@ def test_unsupported_scheme():
 
 
 # -- an overall deadline and a size cap (a server dripping one byte at a time, or without end) --
-from stock_assets_tests.hostile_server import hostile_server  # noqa: E402,F401 - a fixture
 
 
 def test_a_dripping_server_is_cut_off_at_the_overall_deadline(hostile_server):
-    import time
-
     started = time.monotonic()
     with pytest.raises(CodedError) as err:
         fetch_text(hostile_server.url + "/drip", timeout=5.0, deadline=1.0, policy=NO_WAIT)
