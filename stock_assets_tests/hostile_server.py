@@ -1,7 +1,8 @@
 """A 127.0.0.1 server that answers badly on purpose: a byte at a time, or without end.
 
 Per-read timeouts never fire against either (a byte keeps arriving), so only an overall
-deadline and a size cap bound them. Used by the scraper and the alert-sender tests.
+deadline and a size cap bound them. `/stall` sends a few bytes of body and then nothing: there
+the per-read timeout fires mid-body. Used by the scraper and the alert-sender tests.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ class Hostile(BaseHTTPRequestHandler):
             self.end_headers()
             stop = time.monotonic() + 60  # never outlive a test by more than a minute
             while time.monotonic() < stop and not self.server.closing.is_set():
-                if self.path.endswith("/drip"):
+                if self.path.endswith("/stall"):  # a few bytes, then silence
+                    self.wfile.write(b"Symbol|")
+                    self.wfile.flush()
+                    self.server.closing.wait(60)
+                elif self.path.endswith("/drip"):
                     self.wfile.write(b"x")
                     self.wfile.flush()
                     time.sleep(DRIP_INTERVAL_S)

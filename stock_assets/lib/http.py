@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import requests
+import urllib3.exceptions
 
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.retry import RetryPolicy, retry
@@ -77,7 +78,7 @@ def request(
             if clock() > until:
                 raise DeadlineExceeded(f"the whole answer did not arrive within the deadline of {deadline:g}s "
                                        f"({size} bytes by then)")
-            piece = response.raw.read1(_PIECE, decode_content=True)  # what is there, at most one read timeout
+            piece = _read_piece(response)
             if not piece:
                 break
             size += len(piece)
@@ -85,6 +86,22 @@ def request(
                 raise BodyTooLarge(f"the answer is larger than the cap of {max_bytes} bytes")
             pieces.append(piece)
         return Answer(response.status_code, b"".join(pieces))
+
+
+def _read_piece(response: requests.Response) -> bytes:
+    """What has arrived of the body (at most one read timeout), urllib3's errors as requests' own.
+
+    Reading `raw` bypasses requests' translation of urllib3 errors; done here so callers catch
+    one family (requests.Timeout, requests.ConnectionError) as with any other request.
+    """
+    try:
+        return response.raw.read1(_PIECE, decode_content=True)
+    except urllib3.exceptions.ReadTimeoutError as err:
+        raise requests.Timeout(f"read timed out: {err}") from err
+    except urllib3.exceptions.DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(str(err)) from err
+    except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError, OSError) as err:
+        raise requests.ConnectionError(f"connection broke while reading: {err}") from err
 
 
 def fetch_text(

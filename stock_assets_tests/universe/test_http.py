@@ -78,3 +78,11 @@ def test_an_endless_body_is_cut_off_at_the_size_cap(hostile_server):
     with pytest.raises(CodedError) as err:
         fetch_text(hostile_server.url + "/endless", timeout=5.0, max_bytes=1_000_000, policy=NO_WAIT)
     assert err.value.code == ErrorCode.SCRAPE_HTTP and "1000000 bytes" in str(err.value)
+
+
+def test_a_server_that_stalls_mid_body_is_a_coded_timeout_and_retried(hostile_server):
+    # The body is read piece by piece: a read timeout there must surface as requests' own, coded.
+    with pytest.raises(CodedError) as err:
+        fetch_text(hostile_server.url + "/stall", timeout=1.0, policy=RetryPolicy(schedule=(0.0,)))
+    assert err.value.code == ErrorCode.SCRAPE_HTTP and "timed out" in str(err.value)
+    assert hostile_server.hits["/stall"] == 2
