@@ -38,6 +38,9 @@ DEFAULT_LISTING_URLS = {
 # Sources read from a setting instead of a URL.
 CONFIGURED_SOURCES = ("futures",)
 DEFAULT_FUTURES = "ES=F,NQ=F,YM=F,RTY=F,MES=F,MNQ=F,MYM=F,CL=F,GC=F,SI=F,ZN=F,ZB=F"
+# The synthetic market draws 3- and 4-letter symbols (474,552 of them) until it has enough:
+# near that space the draw never ends. 100k (10x every US listing) is drawn in seconds.
+MAX_SYNTHETIC_TICKERS = 100_000
 
 
 class SettingsError(ValueError):
@@ -57,9 +60,11 @@ class Settings:
     sp500_url: str = DEFAULT_SP500_URL
     listing_urls: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LISTING_URLS))
     futures: tuple[str, ...] = tuple(DEFAULT_FUTURES.split(","))
-    telegram_token: str | None = None
+    # Secrets (the webhook URL is a credential too): left out of the repr, so a logged or
+    # printed Settings never shows them.
+    telegram_token: str | None = field(default=None, repr=False)
     telegram_chat_id: str | None = None
-    alert_webhook_url: str | None = None
+    alert_webhook_url: str | None = field(default=None, repr=False)
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
     nightly_lookback_sessions: int = 5  # sessions before tonight the nightly run re-examines (ADR 0014)
 
@@ -79,9 +84,10 @@ class Settings:
             synthetic_tickers = int(raw_count)
         except ValueError:
             synthetic_tickers = -1
-        if synthetic_tickers < 1:
+        if not 1 <= synthetic_tickers <= MAX_SYNTHETIC_TICKERS:
             raise SettingsError(
-                f"STOCK_ASSETS_SYNTHETIC_TICKERS={raw_count!r} must be a whole number >= 1."
+                f"STOCK_ASSETS_SYNTHETIC_TICKERS={raw_count!r} must be a whole number from 1 to "
+                f"{MAX_SYNTHETIC_TICKERS} (the synthetic market's symbol space)."
             )
         raw_lookback = env.get("STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS", "5")
         if not raw_lookback.strip().isdigit():

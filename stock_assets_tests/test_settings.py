@@ -24,8 +24,11 @@ def test_synthetic_source_implies_the_synthetic_universe(tmp_path):
 @pytest.mark.parametrize("env, message", [
     ({"STOCK_ASSETS_SOURCE": "bogus"}, "STOCK_ASSETS_SOURCE='bogus' is not a known price source; use one of yahoo, synthetic"),
     ({"STOCK_ASSETS_UNIVERSE": "ftse"}, "STOCK_ASSETS_UNIVERSE='ftse' is not a known universe"),
-    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "many"}, "must be a whole number >= 1"),
-    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "0"}, "must be a whole number >= 1"),
+    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "many"}, "must be a whole number from 1 to 100000"),
+    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "0"}, "must be a whole number from 1 to 100000"),
+    # Above the synthetic symbol space the draw of symbols never ended.
+    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "474553"}, "STOCK_ASSETS_SYNTHETIC_TICKERS='474553' must be a whole number from 1"),
+    ({"STOCK_ASSETS_SYNTHETIC_TICKERS": "100001"}, "symbol space"),
 ])
 def test_bad_values_are_refused_with_what_to_use(env, message):
     with pytest.raises(SettingsError, match=message.replace("(", r"\(")):

@@ -64,9 +64,20 @@ class CircuitBreaker:
             return max(0.0, self.cooldown - (now - self._opened_at))
 
     def success(self) -> None:
+        """Count a success. Only the probe closes an open breaker.
+
+        Why: calls sent before the breaker opened keep answering after it; such a stale
+        success says nothing about the service now, so while open (or half-open with no
+        probe out) it is ignored, and only the probe's own success closes the breaker.
+        """
         with self._lock:
-            if self._state != CLOSED:
-                self.closed_again += 1
+            state = self._current(self._clock())
+            if state == CLOSED:
+                self._failures = 0
+                return
+            if state == OPEN or not self._probe_out:
+                return
+            self.closed_again += 1
             self._state = CLOSED
             self._failures = 0
             self._probe_out = False

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     SCRAPE_HTTP = "SCRAPE_HTTP"  # a listing source could not be downloaded
     SCRAPE_LAYOUT = "SCRAPE_LAYOUT"  # a listing source did not have the expected layout
     SCRAPE_SHRUNK = "SCRAPE_SHRUNK"  # a listing shrank by more than the allowed share
+    SCRAPE_GREW = "SCRAPE_GREW"  # a listing grew by more than the allowed share
     SYMBOL_INVALID = "SYMBOL_INVALID"  # a listed symbol outside the strict character set
 
 

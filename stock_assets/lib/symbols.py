@@ -35,8 +35,15 @@ class Rejected:
 
 
 def clean(raw: str) -> str:
-    """Whitespace stripped, upper case."""
-    return (raw or "").strip().upper()
+    """Whitespace stripped, upper case; anything but ASCII refused first.
+
+    Why before `upper()`: Unicode case mapping folds lookalikes into real tickers (`ſpy` ->
+    `SPY`, `ıbm` -> `IBM`), so a hostile or garbled listing could pose as a real symbol.
+    """
+    raw = raw or ""
+    if not raw.isascii():
+        raise InvalidSymbol(raw, "non-ASCII characters (a lookalike of a ticker is refused, never folded)")
+    return raw.strip().upper()
 
 
 def validate(symbol: str) -> str:
@@ -45,7 +52,7 @@ def validate(symbol: str) -> str:
         raise InvalidSymbol(symbol, "empty")
     if ".." in symbol or "/" in symbol or "\\" in symbol:
         raise InvalidSymbol(symbol, "contains a path separator or '..'")
-    if not YAHOO_SYMBOL.match(symbol):
+    if not YAHOO_SYMBOL.fullmatch(symbol):  # `$` with `.match` lets a trailing newline through
         raise InvalidSymbol(
             symbol, "characters outside A-Z 0-9 . - ^ = or longer than 20 characters"
         )
@@ -128,9 +135,13 @@ def foreign_symbol(raw: str, suffix: str) -> str:
 
 
 def partition_symbols(raw_symbols: list[str], suffix: str = "") -> tuple[list[str], list[Rejected]]:
-    """Split raw symbols into accepted Yahoo symbols (deduplicated, in order) and rejects."""
+    """Split raw symbols into accepted Yahoo symbols (deduplicated, in order) and rejects.
+
+    A raw symbol whose Yahoo form is already taken (`BRK-B` after `BRK.B`) is rejected as a
+    duplicate naming the first spelling, so the merge is recorded, never silent.
+    """
     accepted: list[str] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     rejected: list[Rejected] = []
     for raw in raw_symbols:
         try:
@@ -138,7 +149,14 @@ def partition_symbols(raw_symbols: list[str], suffix: str = "") -> tuple[list[st
         except InvalidSymbol as err:
             rejected.append(Rejected(raw=str(raw), reason=err.reason))
             continue
-        if symbol not in seen:
-            seen.add(symbol)
-            accepted.append(symbol)
+        if symbol in seen:
+            rejected.append(Rejected(raw=str(raw), reason=duplicate_reason(symbol, seen[symbol])))
+            continue
+        seen[symbol] = clean(raw)
+        accepted.append(symbol)
     return accepted, rejected
+
+
+def duplicate_reason(yahoo_symbol: str, first_raw: str) -> str:
+    """Why a second listing row of one Yahoo symbol is refused."""
+    return f"duplicate: {yahoo_symbol} is already listed (from {first_raw})"

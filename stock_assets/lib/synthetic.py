@@ -117,9 +117,17 @@ def _fixed_events() -> dict[int, dict]:
 FIXED_ZERO_VOLUME_DAYS = {4: (dt.date(2024, 6, 5), dt.date(2024, 6, 20))}
 
 
+SYMBOL_SPACE = 26**3 + 26**4
+
+
 @lru_cache(maxsize=8)
 def tickers(count: int, seed: int = 7) -> tuple[SyntheticTicker, ...]:
-    """`count` synthetic tickers; the first k are the same for every count >= k."""
+    """`count` synthetic tickers; the first k are the same for every count >= k.
+
+    Raises ValueError past the symbol space (3- and 4-letter symbols): the draw would never end.
+    """
+    if count > SYMBOL_SPACE:
+        raise ValueError(f"{count} synthetic tickers asked for; there are only {SYMBOL_SPACE} 3- and 4-letter symbols")
     n_sessions = len(calendar.all_sessions())
     rng = np.random.default_rng(seed)
     symbols: list[str] = []

@@ -149,11 +149,16 @@ class ParquetLake:
     def merge_symbols(
         self, table: str, day: dt.date, rows: pl.DataFrame, schema: dict, symbols: Iterable[str]
     ) -> int:
-        """Replace only `symbols`' rows in one day's file, keeping every other symbol's rows."""
+        """Replace `symbols`' rows in one day's file by the new ones, keeping every other row.
+
+        A stored row is replaced only by a new row of the same symbol: a symbol among
+        `symbols` with no new row this day (a partial answer) keeps its stored bar. A merge
+        never removes a bar it has no replacement for.
+        """
         symbols = sorted(set(symbols))
         existing = self.read_partition(table, day, schema)
-        kept = existing.filter(~pl.col("symbol").is_in(symbols))
         new = conform(rows, schema).filter(pl.col("symbol").is_in(symbols))
+        kept = existing.filter(~pl.col("symbol").is_in(new["symbol"].unique().to_list()))
         merged = pl.concat([kept, new]).sort("symbol")
         self.write_partition(table, day, merged, schema)
         return new.height
@@ -166,14 +171,14 @@ class ParquetLake:
         path = self.partition_path(table, day)
         if not path.exists():
             return pl.DataFrame(schema=schema)
-        return conform(pl.read_parquet(path), schema)
+        return conform(pl.read_parquet(path, glob=False), schema)
 
     def read_range(self, table: str, start: dt.date, end: dt.date, schema: dict) -> pl.DataFrame:
         """All rows dated start..end (inclusive) from the files that exist."""
         files = self.partition_files_between(table, start, end)
         if not files:
             return pl.DataFrame(schema=schema)
-        return conform(pl.read_parquet(files), schema)
+        return conform(pl.read_parquet(files, glob=False), schema)  # paths, not patterns
 
     def partition_files(self, table: str) -> list[Path]:
         base = self.table_dir(table)

@@ -25,6 +25,7 @@ import polars as pl
 
 from stock_assets.lib.processes import describe, duckdb_lock_holder
 from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets.lib.sql_text import glob_literal
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 # How long an open waits for another process's lock before WarehouseLocked; writes are short
@@ -184,12 +185,11 @@ class Warehouse:
         return any((self.lake_root / "daily_ohlcv").glob("date=*/data.parquet"))
 
     def _create_price_views(self, conn: duckdb.DuckDBPyConnection) -> None:
-        glob = str(self.lake_root / "daily_ohlcv" / "date=*" / "data.parquet")
         has_files = self._lake_has_files()
         columns = ", ".join(DAILY_OHLCV)
         if has_files:
-            # The path comes from our own settings, never from data; quoted as a literal.
-            literal = "'" + glob.replace("'", "''") + "'"
+            # The directory comes from the settings: quoted, and its glob characters escaped.
+            literal = glob_literal(str(self.lake_root / "daily_ohlcv"), "date=*/data.parquet")
             source = (
                 f"SELECT {columns} FROM read_parquet({literal}, hive_partitioning = true, "
                 "union_by_name = true)"

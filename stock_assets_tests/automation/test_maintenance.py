@@ -59,7 +59,7 @@ def test_maintenance_purges_runs_older_than_the_retention(defs, instance):
     assert keep_all.output_for_node("purge_old_runs") == 0
     assert instance.get_run_by_id(old) is not None
     purge = job.execute_in_process(
-        instance=instance, run_config={"ops": {"purge_old_runs": {"config": {"keep_days": -1}}}},
+        instance=instance, run_config={"ops": {"purge_old_runs": {"config": {"keep_days": 0}}}},
     )
     assert purge.output_for_node("purge_old_runs") >= 2
     assert instance.get_run_by_id(old) is None

@@ -66,7 +66,7 @@ def test_nasdaq_trader_non_common_issues_are_rejected_naming_the_kind(act, nasda
 def test_partition_symbols_keeps_order_dedupes_and_records_rejects():
     accepted, rejected = partition_symbols(["aapl", "BRK.B", "AAPL", "../x", "'; DROP TABLE x;--"])
     assert accepted == ["AAPL", "BRK-B"]
-    assert [r.raw for r in rejected] == ["../x", "'; DROP TABLE x;--"]
+    assert [r.raw for r in rejected] == ["AAPL", "../x", "'; DROP TABLE x;--"]
     assert all(r.reason for r in rejected)
 
 
@@ -74,3 +74,31 @@ def test_an_empty_symbol_is_rejected_as_empty():
     with pytest.raises(InvalidSymbol) as err:
         validate("")
     assert err.value.reason == "empty"
+
+
+@pytest.mark.parametrize("symbol", ["AAPL\n", "AAPL\r\n", "BRK-B\n"])
+def test_validate_refuses_a_trailing_newline(symbol):
+    # `$` matches before a final newline: a symbol with one must not pass as safe.
+    with pytest.raises(InvalidSymbol):
+        validate(symbol)
+
+
+@pytest.mark.parametrize("raw, lookalike_of", [
+    ("ſpy", "SPY"), ("ıbm", "IBM"), ("ﬀ", "FF"), ("ＡＡＰＬ", "AAPL"), ("\u212aO", "KO"),
+])
+def test_unicode_lookalikes_are_refused_not_folded_into_real_tickers(raw, lookalike_of):
+    # str.upper() (or NFKC) folds each of these into a real ticker: `lookalike_of`.
+    with pytest.raises(InvalidSymbol) as err:
+        to_yahoo_symbol(raw)
+    assert "ASCII" in err.value.reason
+    with pytest.raises(InvalidSymbol):
+        from_nasdaq_trader(raw)
+    with pytest.raises(InvalidSymbol):
+        foreign_symbol(raw, ".L")
+
+
+def test_partition_symbols_records_a_second_spelling_of_the_same_yahoo_symbol():
+    accepted, rejected = partition_symbols(["BRK.B", "BRK-B", "brk.b"])
+    assert accepted == ["BRK-B"]
+    assert [r.raw for r in rejected] == ["BRK-B", "brk.b"]
+    assert all("BRK-B" in r.reason and "BRK.B" in r.reason for r in rejected)

@@ -198,3 +198,21 @@ def test_retry_after_throttles_step_down_further_and_widen_the_margin_when_held_
         while bucket.try_acquire() == 0.0:
             pass
     assert bucket.state().rate == pytest.approx(0.95 * 0.95 * 30)  # back up to the wider margin only
+
+
+def test_a_stale_success_does_not_close_an_open_breaker():
+    # A call sent before the breaker opened answers after it: that says nothing about now.
+    clock = Clock()
+    breaker = CircuitBreaker(threshold=2, cooldown=10, clock=clock)
+    breaker.failure()
+    breaker.failure()
+    breaker.success()  # in flight since before the breaker opened
+    assert breaker.state == OPEN and not breaker.allow()
+    assert breaker.closed_again == 0
+    clock.now += 10
+    assert breaker.state == HALF_OPEN
+    breaker.success()  # still not the probe: no probe has been let out
+    assert breaker.state == HALF_OPEN
+    assert breaker.allow() is True  # the probe
+    breaker.success()
+    assert breaker.state == CLOSED and breaker.closed_again == 1

@@ -101,6 +101,8 @@ def test_lag_is_judged_as_of_the_last_session_and_only_for_expected_symbols(mark
         assert out.offending["symbol"].to_list() == [symbol(1)]  # last row 2024-06-13
         assert out.offending["value"].to_list() == [10.0]
         assert out.offending["date"].to_list() == [D(2024, 6, 13)]
+        # The base of the alert policy "lag over 5 % of the universe" (lib/alerting.warn_escalation).
+        assert (out.numbers["lagging_symbols"], out.numbers["universe_symbols"]) == (1, 60)
     without_delisted = [s for s in everyone if s != symbol(1)]
     with qa(lake, actions, expected=without_delisted) as q:
         assert q.lag().passed

@@ -83,3 +83,12 @@ def test_range_reads_find_the_same_files_by_date_lookup_and_by_listing(lake, mon
     by_listing = lake.partition_files_between("daily_ohlcv", start, end)
     assert by_lookup == by_listing == [lake.partition_path("daily_ohlcv", d) for d in days if start <= d <= end]
     assert lake.partition_files_between("daily_ohlcv", dt.date(2030, 1, 1), dt.date(2030, 1, 9)) == []
+
+
+def test_merge_never_removes_a_stored_bar_it_has_no_replacement_for(lake):
+    frame = _bars([D1, D2], 5)
+    lake.write_partitions("daily_ohlcv", [D1, D2], frame, DAILY_OHLCV)
+    first = frame["symbol"][0]
+    # A partial answer: bars for D2 only; D1's stored bar of `first` has no replacement.
+    assert lake.merge_symbols("daily_ohlcv", D1, frame.clear(), DAILY_OHLCV, [first]) == 0
+    assert lake.read_partition("daily_ohlcv", D1, DAILY_OHLCV).equals(frame.filter(pl.col("date") == D1).sort("symbol"))

@@ -99,3 +99,30 @@ def test_nothing_to_merge_without_existing_partitions(offline_resources, instanc
     assert result.success
     assert result.asset_materializations_for_node("merge_new_listing_history") == []
     assert ParquetLake(data_dir / "lake").partition_days("daily_ohlcv") == []
+
+
+class PartialSource(SyntheticPriceSource):
+    """Answers for every session but the first one asked for: a partial answer, no failure recorded."""
+
+    def fetch_range(self, symbols, sessions, log=None):
+        result = super().fetch_range(symbols, sessions, log)
+        result.bars = result.bars.filter(pl.col("date") != min(sessions))
+        return result
+
+
+def test_a_partial_answer_keeps_the_stored_bars_of_the_days_it_lacks(offline_resources, instance, data_dir, warehouse):
+    symbols = listed_throughout()[:4]
+    lake = ParquetLake(data_dir / "lake")
+    seed_lake(lake, symbols)  # the nightly run already stored these symbols' bars
+    before = read_all(lake)
+    run_config = {"ops": {"merge_new_listing_history": {"config": {
+        "symbols": symbols, "as_of": AS_OF.isoformat(), "lookback_days": LOOKBACK}}}}
+    result = new_listing_history_job.execute_in_process(
+        run_config=run_config, resources={**offline_resources, "source": PartialSource(ticker_count=DEFAULT_TEST_TICKERS)},
+        instance=instance)
+    assert result.success
+    after = read_all(lake)
+    assert after.height == before.height
+    assert after.select(VALUES).equals(before.select(VALUES))
+    lacking = after.filter(pl.col("date") == dt.date(2024, 6, 3))  # the window's first session
+    assert lacking["run_id"].unique().to_list() == ["nightly"]  # not erased, not replaced

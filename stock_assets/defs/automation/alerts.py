@@ -4,6 +4,12 @@ Why plain sensors reading the instance rather than `@run_failure_sensor`: the th
 state (which keys are red, when each last alerted) must live in the sensor's own cursor so
 a daemon restart neither forgets nor resends; a plain sensor owns its whole cursor. The
 first tick only takes a baseline: history from before the sensor ran is not alerted.
+
+A delivery that fails is not counted as sent: the alert waits in the cursor and is tried again
+on the next ticks (only at the targets that failed), at most MAX_DELIVERY_ATTEMPTS tries in all;
+then it is logged as LOST and kept in the cursor's `lost` list. A WARN check failure alerts
+like a red one when the policy of `lib/alerting.warn_escalation` says so (lag over 5 % of the
+universe, latency p95 over twice its threshold).
 """
 
 import datetime as dt
@@ -14,7 +20,7 @@ from dagster import DagsterEventType
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus  # no public alias in 1.13
 
 from stock_assets.defs.automation.alert_senders import AlertSender
-from stock_assets.lib.alerting import SEND, THROTTLED, Alert, AlertCursor
+from stock_assets.lib.alerting import MAX_DELIVERY_ATTEMPTS, SEND, THROTTLED, Alert, AlertCursor, warn_escalation
 
 MAX_RUNS_PER_TICK = 50
 PARTITION_TAG = "dagster/partition"
@@ -28,15 +34,33 @@ def _partition(tags: dict) -> str | None:
     return f"{start}...{end}" if start and end else None
 
 
-def _deliver(context: dg.SensorEvaluationContext, alerts: AlertSender, alert: Alert, decision: str) -> int:
+def _deliver(context: dg.SensorEvaluationContext, alerts: AlertSender, alert: Alert, decision: str,
+             state: AlertCursor, attempts: int = 1, targets: list[str] | None = None) -> int:
+    """Send `alert` (try number `attempts`); 1 when every target took it, else 0 (retried or lost)."""
     if decision == THROTTLED:
         context.log.info(f"throttled (already alerted within the window): {alert.key}")
         return 0
     if decision != SEND:
         return 0
-    for delivery in alerts.send(alert, context.log):
+    failed = []
+    for delivery in alerts.send(alert, context.log, targets=targets):
         context.log.info(f"alert {alert.key} -> {delivery.target}: {'ok' if delivery.ok else 'FAILED'} {delivery.detail}")
-    return 1
+        if not delivery.ok:
+            failed.append(delivery.target)
+    outcome = state.after_delivery(alert, failed, attempts, time.time())
+    if outcome == "pending":
+        context.log.warning(f"alert {alert.key} not delivered to {', '.join(failed)} (try {attempts} of "
+                            f"{MAX_DELIVERY_ATTEMPTS}): tried again on the next tick")
+    elif outcome == "lost":
+        context.log.error(f"alert LOST after {attempts} tries: {alert.key} ({alert.title}, run {alert.run_id}) "
+                          f"never reached {', '.join(failed)}; kept in the sensor cursor's 'lost' list")
+    return 1 if outcome == "delivered" else 0
+
+
+def _retry_pending(context: dg.SensorEvaluationContext, alerts: AlertSender, state: AlertCursor) -> int:
+    """Try again every alert whose delivery failed on an earlier tick; how many got through."""
+    return sum(_deliver(context, alerts, alert, SEND, state, attempts + 1, targets)
+               for alert, targets, attempts in state.take_pending())
 
 
 def run_failure_alert(instance: dg.DagsterInstance, run: dg.DagsterRun, alerts: AlertSender) -> Alert:
@@ -108,14 +132,14 @@ def run_failure_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender)
         order_by="update_timestamp", ascending=True, limit=MAX_RUNS_PER_TICK,
     )
     seen = set(state.marks.get("seen", []))
-    sent = 0
+    sent = _retry_pending(context, alerts, state)
     mark, mark_ids = state.marks["after"], list(seen)
     for record in records:
         stamp = record.update_timestamp.timestamp()
         if record.dagster_run.run_id in seen or stamp < state.marks["after"]:
             continue
         alert = run_failure_alert(context.instance, record.dagster_run, alerts)
-        sent += _deliver(context, alerts, alert, state.on_event(alert.key, now, window))
+        sent += _deliver(context, alerts, alert, state.on_event(alert.key, now, window), state)
         if stamp > mark:
             mark, mark_ids = stamp, []
         mark_ids.append(record.dagster_run.run_id)
@@ -133,9 +157,14 @@ def _check_alert(record, alerts: AlertSender) -> tuple[bool, Alert]:
         failed_rows = int(value.value) if value is not None and value.value is not None else None
     # A check that could not run at all fails its run: the run-failure sensor reports that one.
     severity = getattr(evaluation, "severity", dg.AssetCheckSeverity.ERROR)
-    is_red = record.status == AssetCheckExecutionRecordStatus.FAILED and severity == dg.AssetCheckSeverity.ERROR
+    failed = record.status == AssetCheckExecutionRecordStatus.FAILED
+    escalated = (warn_escalation(key.name, getattr(evaluation, "metadata", None) or {})
+                 if failed and severity == dg.AssetCheckSeverity.WARN else None)
+    is_red = failed and (severity == dg.AssetCheckSeverity.ERROR or escalated is not None)
     desc = getattr(evaluation, "description", None)
     what = f"check failed with severity {severity.value}" + (f": {desc}" if desc else "")
+    if escalated:
+        what = f"{what}. Alerted by policy: {escalated}"
     asset = key.asset_key.to_user_string()
     return is_red, Alert(
         key=f"check:{asset}:{key.name}", title=f"Check failed: {asset} / {key.name}", details=what,
@@ -164,7 +193,7 @@ def asset_check_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender)
     marks = dict(state.marks.get("checks", {}))
     keys = list(context.repository_def.asset_graph.asset_check_keys)
     summaries = context.instance.event_log_storage.get_asset_check_summary_records(keys)
-    sent = 0
+    sent = 0 if baseline else _retry_pending(context, alerts, state)
     for key in sorted(keys, key=lambda k: k.to_user_string()):
         summary = summaries.get(key)
         record = summary.last_completed_check_execution_record if summary else None
@@ -176,7 +205,7 @@ def asset_check_alerts(context: dg.SensorEvaluationContext, alerts: AlertSender)
             if is_red:
                 state.red.append(alert.key)  # already red before the sensor ran: no crossing to report
             continue
-        sent += _deliver(context, alerts, alert, state.on_status(alert.key, is_red, now, window))
+        sent += _deliver(context, alerts, alert, state.on_status(alert.key, is_red, now, window), state)
     state.marks = {"checks": marks}
     context.update_cursor(state.dump(now, window))
     return dg.SkipReason("baseline taken" if baseline else f"{sent} alert(s) sent")

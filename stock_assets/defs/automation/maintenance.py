@@ -8,10 +8,11 @@ the state the nightly run starts from. The weekly schedule launches it together 
 import datetime as dt
 
 import dagster as dg
+from pydantic import Field, field_validator
 
 from stock_assets.defs.prices.intraday import DEFAULT_RETENTION_DAYS, prune
 from stock_assets.defs.prices.sources import PriceSource
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, config_checks
 from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
 
@@ -24,6 +25,8 @@ class DeadLetterRetryConfig(dg.Config):
     """Which session to probe the dead symbols on; empty means the latest closed session."""
 
     session: str = ""
+
+    _session = field_validator("session")(config_checks.iso_date)
 
 
 @dg.op(description=(
@@ -57,7 +60,8 @@ def retry_dead_letters(
 
 
 class TidyConfig(dg.Config):
-    intraday_retention_days: int = DEFAULT_RETENTION_DAYS
+    intraday_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, description=(
+        "Intraday snapshots older than this many days are deleted (at least 1)."))
 
 
 @dg.op(description=(
@@ -84,8 +88,10 @@ def tidy_warehouse(
 
 
 class RunRetentionConfig(dg.Config):
-    keep_days: int = 90
-    max_runs: int = 1000  # per week: a first purge of a long history is spread over weeks
+    keep_days: int = Field(default=90, ge=0, description=(
+        "Finished runs older than this many days are deleted (0: every finished run)."))
+    max_runs: int = Field(default=1000, ge=1, description=(
+        "Runs deleted per week at most: a first purge of a long history is spread over weeks."))
 
 
 FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
+from pydantic import Field, field_validator
 
 from stock_assets.defs.dashboard.snapshot import SnapshotRules
-from stock_assets.lib import dashboard_metrics as metrics, kpis
+from stock_assets.lib import config_checks, dashboard_metrics as metrics, kpis
 
 
 class ThresholdConfig(dg.Config):
@@ -21,10 +22,12 @@ class DashboardConfig(dg.Config):
     """Defaults are the documented thresholds (docs/dashboard.md); override any per run."""
 
     as_of: str | None = None  # YYYY-MM-DD; default: the newest session in the lake
-    window_days: int = metrics.DEFAULT_WINDOW_DAYS
-    max_behind_sessions: int = metrics.DEFAULT_MAX_BEHIND
-    jump_threshold: float = metrics.DEFAULT_JUMP_THRESHOLD
+    window_days: int = Field(default=metrics.DEFAULT_WINDOW_DAYS, ge=1)
+    max_behind_sessions: int = Field(default=metrics.DEFAULT_MAX_BEHIND, ge=0)
+    jump_threshold: float = Field(default=metrics.DEFAULT_JUMP_THRESHOLD, gt=0)
     thresholds: dict[str, ThresholdConfig] = {}  # KPI key -> bounds, e.g. {"lagging_symbols": {"red_at": 20}}
+
+    _as_of = field_validator("as_of")(config_checks.iso_date)
 
     def rules(self) -> SnapshotRules:
         return SnapshotRules(window_days=self.window_days, max_behind=self.max_behind_sessions,

@@ -10,10 +10,11 @@ import datetime as dt
 
 import dagster as dg
 import polars as pl
+from pydantic import Field, field_validator
 
 from stock_assets.defs.prices import records
 from stock_assets.defs.prices.quotes import QuoteSource
-from stock_assets.lib import markdown
+from stock_assets.lib import config_checks, markdown
 from stock_assets.storage.resource import WarehouseResource
 from stock_assets.storage.warehouse import Warehouse
 
@@ -24,7 +25,10 @@ class IntradayConfig(dg.Config):
     """Set by the intraday sensor; in the launchpad both may be left at their defaults."""
 
     snapshot_at: str = ""  # ISO instant in UTC; empty means "now"
-    retention_days: int = DEFAULT_RETENTION_DAYS
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, description=(
+        "Snapshots older than this many days are deleted (at least 1: 0 or less would delete every one)."))
+
+    _snapshot_at = field_validator("snapshot_at")(config_checks.iso_instant)
 
 
 def prune(warehouse: Warehouse, now: dt.datetime, retention_days: int) -> int:

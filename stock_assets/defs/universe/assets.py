@@ -4,11 +4,16 @@ import datetime as dt
 
 import dagster as dg
 import polars as pl
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from stock_assets.defs.universe.guards import DEFAULT_MAX_SHRINK_SHARE, refuse_shrink, scrape_failure
+from stock_assets.defs.universe.guards import (
+    DEFAULT_MAX_GROWTH_SHARE,
+    DEFAULT_MAX_SHRINK_SHARE,
+    refuse_implausible,
+    scrape_failure,
+)
 from stock_assets.defs.universe.sources import Listing, UniverseSource
-from stock_assets.lib import lifecycle, markdown
+from stock_assets.lib import config_checks, lifecycle, markdown
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
@@ -22,12 +27,17 @@ class UniverseConfig(dg.Config):
     as_of: str | None = Field(default=None, description=(
         "Scrape date (YYYY-MM-DD) recorded for this scrape; the synthetic exchange is listed as of it. "
         "Default: today."))
-    archive_after_days: int = Field(default=lifecycle.DEFAULT_ARCHIVE_AFTER_DAYS, description=(
+    archive_after_days: int = Field(default=lifecycle.DEFAULT_ARCHIVE_AFTER_DAYS, ge=0, description=(
         "Days a symbol stays delisted before it is archived."))
-    max_shrink_share: float = Field(default=DEFAULT_MAX_SHRINK_SHARE, description=(
-        "Refuse a source whose listing lost more than this share of symbols since its last good scrape."))
+    max_shrink_share: float = Field(default=DEFAULT_MAX_SHRINK_SHARE, gt=0, lt=1, description=(
+        "Refuse a source whose listing lost more than this share of symbols since its last good scrape "
+        "(strictly between 0 and 1: 0 refuses every change, 1 or more switches the guard off)."))
+    max_growth_share: float = Field(default=DEFAULT_MAX_GROWTH_SHARE, gt=0, description=(
+        "Refuse a source whose listing gained more than this share of symbols since its last good scrape."))
     extra_indices: list[str] = Field(default_factory=list, description=(
         "More registry sources for this scrape, e.g. ['ftse100', 'dax40'] (live universes only)."))
+
+    _as_of = field_validator("as_of")(config_checks.iso_date)
 
 
 @dg.asset(
@@ -62,7 +72,7 @@ def ticker_universe(
     wh.ensure_schema()
     stored = wh.query(f"SELECT {', '.join(lifecycle.TICKER_COLUMNS)} FROM universe.tickers")
     before = lifecycle.backfill_instruments(stored)  # rows from before the instrument columns
-    refuse_shrink(wh, listing.rows, listing.sources, config.max_shrink_share)
+    refuse_implausible(wh, listing.rows, listing.sources, config.max_shrink_share, config.max_growth_share)
     after = lifecycle.apply_scrape(before, listing.rows, scraped_at, config.archive_after_days)
     _write(wh, after, listing, scraped_at, context.run.run_id, replaces_day=as_of if config.as_of else None)
     diff = lifecycle.changes(before, after)

@@ -11,11 +11,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 import polars as pl
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stock_assets.defs.universe.scrapers import SCRAPERS, sources_for, unknown
 from stock_assets.defs.universe.sources import Listing, UniverseSource
-from stock_assets.lib.http import DEFAULT_TIMEOUT_SECONDS, fetch_text
+from stock_assets.lib import config_checks
+from stock_assets.lib.http import DEFAULT_DEADLINE_SECONDS, DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT_SECONDS, fetch_text
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.retry import RetryPolicy
 from stock_assets.lib.symbols import Rejected
@@ -32,9 +33,16 @@ class LiveUniverseSource(UniverseSource):
         "Per-source URL overrides (https:// or file://); the registry's default otherwise."))
     futures: list[str] = Field(default_factory=lambda: DEFAULT_FUTURES.split(","), description=(
         "The `futures` source's continuous contracts in Yahoo form (STOCK_ASSETS_FUTURES)."))
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    timeout_seconds: float = Field(default=DEFAULT_TIMEOUT_SECONDS, gt=0, description=(
+        "Seconds without a byte before a request is given up (0 would mean wait forever)."))
+    deadline_seconds: float = Field(default=DEFAULT_DEADLINE_SECONDS, gt=0, description=(
+        "Seconds for a source's whole answer, however it trickles in; past it the scrape fails."))
+    max_bytes: int = Field(default=DEFAULT_MAX_BYTES, gt=0, description=(
+        "Largest answer accepted from a source; a larger (or endless) one fails the scrape."))
     retry_delays_seconds: list[float] = Field(default_factory=lambda: [2.0, 5.0, 15.0], description=(
         "Waits before each retry of a transient failure (timeout, 429, 5xx): three retries."))
+
+    _delays = field_validator("retry_delays_seconds")(config_checks.non_negative_delays)
 
     def names(self, extra_sources: Sequence[str] = ()) -> list[str]:
         """The sources of a scrape, in order, each once."""
@@ -55,7 +63,8 @@ class LiveUniverseSource(UniverseSource):
             if SCRAPERS[name].configured:
                 text = ",".join(self.futures)
             else:
-                text = fetch_text(url, timeout=self.timeout_seconds, policy=policy)
+                text = fetch_text(url, timeout=self.timeout_seconds, policy=policy,
+                                  deadline=self.deadline_seconds, max_bytes=self.max_bytes)
             parsed = SCRAPERS[name].parse(text, f"{name} ({url})")
             frames.append(parsed.frame(name))
             rejected += [Rejected(raw=r.raw, reason=r.reason, source=name) for r in parsed.rejected]

@@ -3,8 +3,9 @@
 When a scrape adds symbols (new or relisted), `new_listings_sensor` launches ONE run of
 `new_listing_history_job` for all of them. The run fetches `lookback_days` of history
 through the `source: PriceSource` resource and merges it into the `daily_ohlcv` lake
-partitions that already exist, replacing only those symbols' rows (`ParquetLake.merge_symbols`):
-other symbols' rows are untouched and a second run leaves the same rows (idempotent).
+partitions that already exist, replacing only those symbols' rows that it has a new bar for
+(`ParquetLake.merge_symbols`): other symbols' rows are untouched, a stored bar the answer lacks
+is kept (a partial answer never erases history), and a second run leaves the same rows.
 
 Why only existing partitions: a day the nightly run has not written yet will be written whole
 by it (with the new symbols, since they are now in the universe); creating a partition here
@@ -16,11 +17,11 @@ import time
 
 import dagster as dg
 import polars as pl
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from stock_assets.defs.prices import records
 from stock_assets.defs.prices.sources import PriceSource
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, config_checks
 from stock_assets.lib.schema import CORPORATE_ACTIONS, DAILY_OHLCV
 from stock_assets.lib.symbols import InvalidSymbol, validate
 from stock_assets.storage.resource import WarehouseResource
@@ -33,9 +34,11 @@ class NewListingHistoryConfig(dg.Config):
     """Which symbols to backfill, and how far back."""
 
     symbols: list[str] = Field(description="Yahoo symbols whose history is merged into the lake.")
-    lookback_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, description="Calendar days of history to merge.")
+    lookback_days: int = Field(default=DEFAULT_LOOKBACK_DAYS, ge=1, description="Calendar days of history to merge.")
     as_of: str | None = Field(default=None, description=(
         "Last day of the window (YYYY-MM-DD); default: the latest closed NYSE session."))
+
+    _as_of = field_validator("as_of")(config_checks.iso_date)
 
 
 def merge_days(existing: list[dt.date], end: dt.date, lookback_days: int) -> list[dt.date]:

@@ -15,7 +15,7 @@ import polars as pl
 from stock_assets.lib import markets
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
-from stock_assets.lib.symbols import Rejected
+from stock_assets.lib.symbols import Rejected, duplicate_reason
 
 _HTML_START = re.compile(r"^\s*(<!doctype\s+html|<html|<\?xml|<head|<body)", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -32,6 +32,22 @@ class ParsedListing:
     rejected: list[Rejected] = field(default_factory=list)
     excluded: int = 0
     note: str = ""  # e.g. the file's own creation time
+    _first_raw: dict[str, str] = field(default_factory=dict, repr=False)  # yahoo symbol -> first raw
+
+    def add(self, accepted: dict) -> None:
+        """Accept a row unless its Yahoo symbol is already in: then record it as a duplicate.
+
+        Why here: a listing with every row twice, two downloads concatenated, or two
+        spellings of one symbol (`BRK.B`, `BRK-B`) must count each symbol once (the shrink
+        guard compares counts) and say what it dropped.
+        """
+        yahoo = accepted["yahoo_symbol"]
+        if yahoo in self._first_raw:
+            self.rejected.append(Rejected(raw=accepted["symbol"], reason=duplicate_reason(
+                yahoo, self._first_raw[yahoo])))
+            return
+        self._first_raw[yahoo] = accepted["symbol"]
+        self.rows.append(accepted)
 
     def frame(self, source: str) -> pl.DataFrame:
         """The accepted rows as a frame in LISTING_COLUMNS, tagged with `source`."""
@@ -59,6 +75,16 @@ def row(symbol: str, yahoo_symbol: str, name: str | None, exchange: str | None, 
                 is_etf=is_etf or instrument.asset_class == markets.ETF)
     base.update(extra)
     return base
+
+
+def header_row_reason(cells: list[str], header: list[str]) -> str | None:
+    """Why a body row is refused when it repeats the header (two downloads concatenated), else None.
+
+    Without this the header's `Symbol` cell would become a ticker named `SYMBOL`.
+    """
+    if [c.strip().lower() for c in cells[:len(header)]] == [h.strip().lower() for h in header]:
+        return "a repeated header row (two downloads concatenated?), not a symbol"
+    return None
 
 
 def refuse_html(text: str, what: str) -> None:

@@ -74,7 +74,7 @@ def parse(text: str, what: str = "Euronext equities list") -> ParsedListing:
             continue
         suffix, mic = VENUES[home]
         try:
-            parsed.rows.append(row(
+            parsed.add(row(
                 symbol=raw.upper(), yahoo_symbol=to_yahoo_symbol(raw, suffix), name=record["Name"],
                 exchange=mic, currency=record["Currency"] or None, isin=isin_or_none(record["ISIN"]),
             ))

@@ -31,7 +31,7 @@ def parse(text: str, what: str = "configured futures") -> ParsedListing:
             validate(symbol)
             if not symbol.endswith("=F"):
                 raise InvalidSymbol(raw, "not a continuous future (expected ROOT=F, e.g. ES=F)")
-            parsed.rows.append(row(symbol=symbol, yahoo_symbol=symbol, name=NAMES.get(symbol[:-2]),
+            parsed.add(row(symbol=symbol, yahoo_symbol=symbol, name=NAMES.get(symbol[:-2]),
                                    exchange=None, asset_class="future"))
         except InvalidSymbol as err:
             parsed.rejected.append(Rejected(raw=raw, reason=err.reason))

@@ -12,7 +12,13 @@ from __future__ import annotations
 import datetime as dt
 
 from stock_assets.lib.errors import CodedError, ErrorCode
-from stock_assets.lib.listings.common import ParsedListing, refuse_html, refuse_malformed, row
+from stock_assets.lib.listings.common import (
+    ParsedListing,
+    header_row_reason,
+    refuse_html,
+    refuse_malformed,
+    row,
+)
 from stock_assets.lib.symbols import InvalidSymbol, Rejected, from_nasdaq_trader
 
 FOOTER = "File Creation Time"
@@ -57,6 +63,14 @@ def parse(text: str, what: str = "NASDAQ Trader listing") -> ParsedListing:
     malformed = 0
     for line in body:
         fields = [f.strip() for f in line.split("|")]
+        if line.startswith(FOOTER):
+            parsed.rejected.append(Rejected(raw=fields[0][:40], reason=(
+                "a footer inside the file (two downloads concatenated?), not a symbol")))
+            continue
+        repeated = header_row_reason(fields, header)
+        if repeated:
+            parsed.rejected.append(Rejected(raw=fields[0][:40], reason=repeated))
+            continue
         if len(fields) != len(header):
             malformed += 1
             parsed.rejected.append(Rejected(raw=fields[0][:40], reason=(
@@ -83,12 +97,14 @@ def _accept(record: dict, kind: str, parsed: ParsedListing) -> None:
             return
     try:
         yahoo = from_nasdaq_trader(raw, nasdaq_symbol)
-        parsed.rows.append(row(
+        listed = row(
             symbol=raw.strip().upper(), yahoo_symbol=yahoo, name=record["Security Name"], exchange=exchange,
             is_etf=record.get("ETF", "").upper() == "Y",
-        ))
+        )
     except InvalidSymbol as err:
         parsed.rejected.append(Rejected(raw=raw, reason=err.reason))
+        return
+    parsed.add(listed)
 
 
 def _footer_time(line: str) -> dt.datetime | None:

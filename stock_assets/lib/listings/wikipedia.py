@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup, Tag
 
 from stock_assets.lib import markets
 from stock_assets.lib.errors import CodedError, ErrorCode
-from stock_assets.lib.listings.common import ParsedListing, isin_or_none, refuse_malformed, row
+from stock_assets.lib.listings.common import ParsedListing, header_row_reason, isin_or_none, refuse_malformed, row
 from stock_assets.lib.symbols import InvalidSymbol, Rejected, foreign_symbol
 
 _FOOTNOTE = re.compile(r"\[[^\]]*\]")
@@ -35,7 +35,7 @@ def header_text(cell: Tag) -> str:
     return " ".join(_FOOTNOTE.sub("", cell.get_text(" ", strip=True)).lower().split())
 
 
-def find_table(soup: BeautifulSoup, spec: TableSpec, what: str) -> tuple[Tag, dict[str, int]]:
+def find_table(soup: BeautifulSoup, spec: TableSpec, what: str) -> tuple[Tag, dict[str, int], list[str]]:
     """The first table (the one with `spec.table_id` first) whose header has every required field."""
     tables = soup.find_all("table")
     if spec.table_id:
@@ -52,7 +52,7 @@ def find_table(soup: BeautifulSoup, spec: TableSpec, what: str) -> tuple[Tag, di
                     columns[name] = i
                     break
         if all(r in columns for r in spec.required):
-            return table, columns
+            return table, columns, headers
     wanted = "; ".join(f"{r} ({' / '.join(spec.fields[r])})" for r in spec.required)
     raise CodedError(
         ErrorCode.SCRAPE_LAYOUT,
@@ -71,7 +71,7 @@ def parse_table(
     if "<table" not in html[:2_000_000].lower():
         raise CodedError(ErrorCode.SCRAPE_LAYOUT, f"{what}: the page has no HTML table at all")
     soup = BeautifulSoup(html, "lxml")
-    table, columns = find_table(soup, spec, what)
+    table, columns, headers = find_table(soup, spec, what)
     parsed = ParsedListing(rows=[])
     body = [tr for tr in table.find_all("tr")[1:] if tr.find("td")]
     malformed = 0
@@ -83,10 +83,14 @@ def parse_table(
             first = cells[0].get_text(" ", strip=True)[:40] if cells else ""
             parsed.rejected.append(Rejected(raw=first, reason=f"row has {len(cells)} cells, expected {width}"))
             continue
+        repeated = header_row_reason([header_text(c) for c in cells], headers)
+        if repeated:
+            parsed.rejected.append(Rejected(raw=cells[0].get_text(" ", strip=True)[:40], reason=repeated))
+            continue
         picked = {name: cells[i] for name, i in columns.items()}
         texts = {name: _FOOTNOTE.sub("", c.get_text(" ", strip=True)).strip() for name, c in picked.items()}
         try:
-            parsed.rows.append(to_row(texts, picked))
+            parsed.add(to_row(texts, picked))
         except InvalidSymbol as err:
             parsed.rejected.append(Rejected(raw=texts.get("symbol", "")[:40], reason=err.reason))
     refuse_malformed(malformed, len(body), what)

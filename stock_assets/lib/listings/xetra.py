@@ -53,7 +53,7 @@ def parse(text: str, what: str = "Xetra instrument list") -> ParsedListing:
         try:
             if not raw:
                 raise InvalidSymbol(raw, f"no Mnemonic for ISIN {record['isin']!r}")
-            parsed.rows.append(row(
+            parsed.add(row(
                 symbol=raw.upper(), yahoo_symbol=to_yahoo_symbol(raw, SUFFIX), name=record["instrument"].strip(),
                 exchange=EXCHANGE, asset_class=asset_class, isin=isin_or_none(record["isin"]),
             ))

@@ -25,6 +25,7 @@ from stock_assets.lib import calendar
 from stock_assets.lib.qa.catalog import Thresholds
 from stock_assets.lib.qa.history import HistoryChecks
 from stock_assets.lib.schema import DAILY_OHLCV, REQUIRED_NOT_NULL, schema_differences
+from stock_assets.lib.sql_text import glob_escape, literal
 from stock_assets.lib.validation import Outcome
 
 FAILURE_SCHEMA = {"date": pl.Date, "symbol": pl.String, "value": pl.Float64, "details": pl.String}
@@ -64,9 +65,9 @@ class LakeQa:
         self.expected = expected
         self.conn = duckdb.connect()
         self.conn.execute(f"SET threads = {int(threads)}")
-        self.conn.execute(f"SET memory_limit = '{memory_limit}'")
+        self.conn.execute(f"SET memory_limit = {literal(memory_limit)}")
         self.conn.execute("SET preserve_insertion_order = false")
-        self.conn.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'stock_assets_duckdb'}'")
+        self.conn.execute(f"SET temp_directory = {literal(Path(tempfile.gettempdir()) / 'stock_assets_duckdb')}")
         self._register()
         self.history = HistoryChecks(self.scan_files, self.t, self.start, self.end, self.scan_start,
                                      _split_rows(splits), expected)
@@ -190,8 +191,8 @@ class LakeQa:
 
 
 def _listing(files: list[str]) -> str:
-    """A DuckDB list literal of file paths (paths come from the lake, quoted as literals)."""
-    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    """A DuckDB list literal of file paths, each quoted and glob-escaped (DuckDB globs every entry)."""
+    return "[" + ", ".join(literal(glob_escape(f)) for f in files) + "]"
 
 
 def _split_rows(splits: pl.DataFrame | None) -> pl.DataFrame:

@@ -78,7 +78,10 @@ class HistoryChecks(DailyPass):
             "value": [float(behind[k]) for k in lagging],
             "details": [f"latest row {sessions[last_idx[k]]}, {behind[k]} sessions behind {day}" for k in lagging],
         }, schema=FAILURE_SCHEMA).sort(["value", "symbol"], descending=[True, False])
-        return Outcome(bad.height == 0, bad, {"lagging_symbols": bad.height, "as_of": str(day)},
+        universe = len(set(expected)) if expected is not None else int(seen.sum())
+        # universe_symbols: the base of the alert policy "lag over 5 % of the universe" (lib/alerting.py)
+        return Outcome(bad.height == 0, bad, {"lagging_symbols": bad.height, "universe_symbols": universe,
+                                              "as_of": str(day)},
                        threshold=float(self.t.max_lag_sessions), scope=scope)
 
     def price_jump(self) -> Outcome:

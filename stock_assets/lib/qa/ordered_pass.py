@@ -137,7 +137,7 @@ class DailyPass:
         items = list(self.files.items())
         for at in range(0, len(items), BATCH):
             part = items[at:at + BATCH]
-            frame = pl.read_parquet([p for _, p in part], columns=ROW_COLUMNS)
+            frame = pl.read_parquet([p for _, p in part], columns=ROW_COLUMNS, glob=False)  # paths, not patterns
             self._row_rules(validation.suspect(frame).filter(pl.col("date").is_between(self.start, self.end)
                                                              | pl.col("date").is_null()))
             if frame["symbol"].null_count() or frame["date"].null_count():

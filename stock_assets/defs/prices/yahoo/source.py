@@ -62,7 +62,7 @@ class YahooPriceSource(PriceSource):
     max_empty_attempts: int = Field(default=2, description="Tries for a symbol Yahoo answers with no bars.")
     breaker_threshold: int = Field(default=25, description="Consecutive failed requests that open the breaker.")
     breaker_cooldown_s: float = Field(default=60.0, description="How long an open breaker stops all calls.")
-    timeout_s: float = Field(default=10.0, description="HTTP timeout per request.")
+    timeout_s: float = Field(default=10.0, gt=0, description="HTTP timeout per request (0 would mean wait forever).")
     assume_timezone: str = Field(default="America/New_York",
                                  description="Seeded into yfinance's tz cache for symbols it has none for "
                                              "(saves one request per new symbol); empty: ask Yahoo.")
