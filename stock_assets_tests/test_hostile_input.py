@@ -19,7 +19,7 @@ def _rows(symbols: list[str], raw: list[str] | None = None) -> pl.DataFrame:
     return pl.DataFrame(
         {"symbol": raw, "yahoo_symbol": symbols, "name": "Hostile Inc", "exchange": "NYSE",
          "sector": None, "sub_industry": None, "is_etf": False, "date_added": None, "cik": None,
-         "source": "hostile"},
+         "source": "hostile", "calendar": None, "currency": None, "asset_class": None, "isin": None},
         schema=LISTING_COLUMNS,
     )
 

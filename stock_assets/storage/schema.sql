@@ -22,7 +22,11 @@ CREATE TABLE IF NOT EXISTS universe.tickers (
     last_seen     TIMESTAMP NOT NULL,
     delisted_on   DATE,
     archived_on   DATE,
-    updated_at    TIMESTAMP NOT NULL
+    updated_at    TIMESTAMP NOT NULL,
+    calendar      VARCHAR,
+    currency      VARCHAR,
+    asset_class   VARCHAR,
+    isin          VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS universe.listing_snapshots (
@@ -37,8 +41,22 @@ CREATE TABLE IF NOT EXISTS universe.listing_snapshots (
     is_etf        BOOLEAN NOT NULL DEFAULT FALSE,
     date_added    VARCHAR,
     cik           VARCHAR,
-    run_id        VARCHAR
+    run_id        VARCHAR,
+    calendar      VARCHAR,
+    currency      VARCHAR,
+    asset_class   VARCHAR,
+    isin          VARCHAR
 );
+
+-- Instrument columns (DESIGN.md "Markets") on a warehouse created before they existed.
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS calendar VARCHAR;
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS currency VARCHAR;
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS asset_class VARCHAR;
+ALTER TABLE universe.tickers ADD COLUMN IF NOT EXISTS isin VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS calendar VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS currency VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS asset_class VARCHAR;
+ALTER TABLE universe.listing_snapshots ADD COLUMN IF NOT EXISTS isin VARCHAR;
 
 CREATE TABLE IF NOT EXISTS universe.rejected_symbols (
     scraped_at    TIMESTAMP NOT NULL,

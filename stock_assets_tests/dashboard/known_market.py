@@ -75,7 +75,7 @@ def bars() -> pl.DataFrame:
                 close = 50.0
             volume = 0 if symbol == ZERO and day in (dt.date(2024, 6, 3), dt.date(2024, 6, 4), dt.date(2024, 6, 5)) else 1000
             rows.append({"date": day, "symbol": symbol, "open": close, "high": close * 1.01, "low": close * 0.99,
-                         "close": close, "adj_close": close, "volume": volume, "provider": "test",
+                         "close": close, "adj_close": close, "volume": volume, "currency": "USD", "provider": "test",
                          "source_ts": dt.datetime.combine(day, dt.time(20)), "ingested_at": dt.datetime(2024, 6, 15),
                          "run_id": "known"})
     return pl.DataFrame(rows, schema=DAILY_OHLCV)
@@ -100,7 +100,7 @@ def write(data_dir: Path) -> Warehouse:
         schema_overrides={"attempts": pl.Int32}), "TRUE")
     wh.replace_rows("ops.fetch_reports", pl.DataFrame({
         "run_id": ["r1", "r2"], "first_session": [dt.date(2024, 6, 13), AS_OF],
-        "last_session": [dt.date(2024, 6, 13), AS_OF], "provider": "test", "requested": 10, "fetched": [9, 6],
+        "last_session": [dt.date(2024, 6, 13), AS_OF], "currency": "USD", "provider": "test", "requested": 10, "fetched": [9, 6],
         "failed": [1, 4], "rows": [9, 6], "refetched": 0, "latency_p50_ms": [120.0, 180.0],
         "latency_p95_ms": [400.0, 900.0], "failures_by_code": "{}", "seconds": 1.0,
         "recorded_at": dt.datetime(2024, 6, 15)}), "TRUE")

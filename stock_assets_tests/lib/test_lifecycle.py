@@ -12,7 +12,8 @@ def listing(symbols: list[str], source: str = "test") -> pl.DataFrame:
     return pl.DataFrame(
         {"symbol": symbols, "yahoo_symbol": symbols, "name": [f"{s} Inc" for s in symbols],
          "exchange": "NYSE", "sector": None, "sub_industry": None, "is_etf": False,
-         "date_added": None, "cik": None, "source": source},
+         "date_added": None, "cik": None, "source": source,
+         "calendar": None, "currency": None, "asset_class": None, "isin": None},
         schema=LISTING_COLUMNS,
     )
 

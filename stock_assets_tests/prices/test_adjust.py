@@ -52,7 +52,7 @@ def _store(warehouse, bars, actions):
     lake = ParquetLake(warehouse.lake_root)
     frame = pl.DataFrame(bars, schema=["date", "symbol", "close"], orient="row").with_columns(
         open=pl.col("close"), high=pl.col("close"), low=pl.col("close"), adj_close=pl.col("close"),
-        volume=pl.lit(1000, pl.Int64), provider=pl.lit("test"), source_ts=pl.lit(None, pl.Datetime("us")),
+        volume=pl.lit(1000, pl.Int64), currency=pl.lit("USD"), provider=pl.lit("test"), source_ts=pl.lit(None, pl.Datetime("us")),
         ingested_at=pl.lit(dt.datetime(2024, 1, 1)), run_id=pl.lit("r1"))
     lake.write_partitions("daily_ohlcv", sorted(set(frame["date"])), frame.select(list(DAILY_OHLCV)), DAILY_OHLCV)
     if actions:

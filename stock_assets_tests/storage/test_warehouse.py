@@ -35,7 +35,7 @@ def test_schema_creates_every_table_and_an_empty_typed_view(warehouse):
 
 def test_view_follows_the_lake_once_it_has_files(warehouse, data_dir):
     frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0], "low": [0.5],
-                          "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
+                          "close": [1.5], "adj_close": [1.5], "volume": [10], "currency": ["USD"], "provider": ["t"],
                           "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
     ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
     warehouse.refresh_views()
@@ -123,7 +123,7 @@ def test_views_are_made_once_per_lake_state_and_again_for_a_recreated_file(wareh
     warehouse.ensure_schema()
     assert made == []  # the fixture already made them for this (empty) lake
     frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0],
-                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
+                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "currency": ["USD"], "provider": ["t"],
                           "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
     ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
     warehouse.ensure_schema()  # the lake gained files: the view now reads them

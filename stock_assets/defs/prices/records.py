@@ -8,7 +8,7 @@ import json
 import polars as pl
 
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult
-from stock_assets.lib import validation
+from stock_assets.lib import market_sessions, validation
 from stock_assets.lib.errors import ErrorCode
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.lake import ParquetLake
@@ -43,6 +43,12 @@ def symbols_for(warehouse: Warehouse, start: dt.date) -> list[str]:
     return frame["yahoo_symbol"].to_list()
 
 
+def symbol_calendars(warehouse: Warehouse, symbols: list[str]) -> dict[str, str]:
+    """Each symbol's trading calendar: `universe.tickers.calendar`, else read from the symbol's form."""
+    known = dict(warehouse.query("SELECT yahoo_symbol, calendar FROM universe.tickers").iter_rows())
+    return market_sessions.calendars_of(symbols, known)
+
+
 def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
     """The rows the lake already holds for the run's days (kept as they are on a rerun)."""
     if not days:
@@ -51,17 +57,26 @@ def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
 
 
 def lacking(symbols: list[str], sessions: list[dt.date], stored: pl.DataFrame,
-            full_refetch: bool = False) -> dict[dt.date, list[str]]:
+            full_refetch: bool = False, own: dict[str, list[dt.date]] | None = None) -> dict[dt.date, list[str]]:
     """What each symbol lacks, grouped: first missing session -> symbols to fetch from there.
 
     The incremental rule: a symbol already stored for every session of the window is not
     asked for at all; one that lacks some is fetched from its first missing session to the
     window's end (one request each, whatever the gap), so missed nights are caught up.
+    `own` gives a symbol's own market's sessions when they differ from `sessions` (ADR 0019):
+    a symbol lacks only those, and one whose market did not trade in the window lacks nothing.
     """
     if not sessions:
         return {}
+    if own is not None:
+        symbols = [s for s in symbols if own.get(s, sessions)]
     if full_refetch or not stored.height:
-        return {min(sessions): list(symbols)} if symbols else {}
+        if own is None or not symbols:
+            return {min(sessions): list(symbols)} if symbols else {}
+        groups_all: dict[dt.date, list[str]] = {}
+        for sym in symbols:
+            groups_all.setdefault(min(own.get(sym, sessions)), []).append(sym)
+        return groups_all
     have: dict[str, set[dt.date]] = {}
     for (sym,), part in stored.select("symbol", "date").partition_by("symbol", as_dict=True).items():
         have[sym] = set(part["date"].to_list())
@@ -69,7 +84,8 @@ def lacking(symbols: list[str], sessions: list[dt.date], stored: pl.DataFrame,
     groups: dict[dt.date, list[str]] = {}
     for sym in symbols:
         got = have.get(sym, set())
-        first = next((d for d in ordered if d not in got), None)
+        mine = sorted(own[sym]) if own is not None and sym in own else ordered
+        first = next((d for d in mine if d not in got), None)
         if first is not None:
             groups.setdefault(first, []).append(sym)
     return groups
