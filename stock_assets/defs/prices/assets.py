@@ -139,7 +139,10 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
         result = FetchResult.empty()
         context.log.info(f"{days[0]}..{days[-1]}: every market in use closed (holiday or weekend); storing zero rows")
     bars, refused = records.quarantine(result.bars, max(sessions) if sessions else None)
-    failures = result.failures + refused
+    bars, wrong_unit = records.unit_quarantine(bars, previous if sessions else {},
+                                               result.actions.filter(pl.col("kind") == "split"),
+                                               max(sessions) if sessions else None)
+    failures = result.failures + refused + wrong_unit
     report = records.record_fetch(wh, result, failures, run_id, source.provider, sessions,
                                   len(symbols), time.monotonic() - started, now)
     records.record_actions_seen(wh, result.actions, run_id, now)

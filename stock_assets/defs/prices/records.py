@@ -8,7 +8,7 @@ import json
 import polars as pl
 
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult
-from stock_assets.lib import market_sessions, validation
+from stock_assets.lib import market_sessions, unit_error, validation
 from stock_assets.lib.errors import ErrorCode
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.lake import ParquetLake
@@ -135,6 +135,31 @@ def quarantine(bars: pl.DataFrame, last_session: dt.date | None) -> tuple[pl.Dat
         for (sym,), rows in bad.partition_by("symbol", as_dict=True).items()
     ]
     return good, failures
+
+
+def unit_quarantine(bars: pl.DataFrame, previous: dict[str, tuple[dt.date, float]], splits: pl.DataFrame,
+                    last_session: dt.date | None) -> tuple[pl.DataFrame, list[FetchFailure]]:
+    """Fetched rows in the wrong unit (Yahoo's 100x pence/pounds switch) are never stored in silence.
+
+    Each symbol's fetched closes, seeded with its last stored close, go through
+    lib/unit_error.py; flagged fetched rows are quarantined (not stored) and recorded as
+    YFPARSE with the evidence, so the next run fetches them again (ADR 0020).
+    """
+    if not bars.height:
+        return bars, []
+    seed = pl.DataFrame({"symbol": list(previous), "date": [v[0] for v in previous.values()],
+                         "close": [float(v[1]) for v in previous.values()]},
+                        schema={"symbol": pl.String, "date": pl.Date, "close": pl.Float64})
+    seed = seed.join(bars.select("symbol", "currency").unique(subset=["symbol"]), on="symbol", how="inner")
+    series = pl.concat([seed, bars.select("symbol", "date", "close", "currency")], how="vertical_relaxed")
+    flagged = unit_error.unit_switches(series, splits).join(bars.select("symbol", "date"), on=["symbol", "date"],
+                                                             how="semi")
+    if not flagged.height:
+        return bars, []
+    failures = [FetchFailure(symbol=sym, code=ErrorCode.YFPARSE, session=last_session,
+                             message=f"{rows.height} row(s) quarantined: 100x unit switch ({rows['details'][0]})")
+                for (sym,), rows in flagged.partition_by("symbol", as_dict=True).items()]
+    return bars.join(flagged.select("symbol", "date"), on=["symbol", "date"], how="anti"), failures
 
 
 def fetch_report(result: FetchResult, failures: list[FetchFailure], requested: int,
