@@ -53,6 +53,9 @@ CHECKS: dict[str, CheckInfo] = {c.name: c for c in (
     CheckInfo("price_jump", ERROR,
               "No close-to-close move above 75 % (max_move, either direction) that a split in "
               "prices.corporate_actions does not explain.", True),
+    CheckInfo("unit_switch", ERROR,
+              "No block of rows 100x off its series' unit (Yahoo's pence/pounds switch) that a split does not "
+              "explain; each finding carries the factor that corrects it.", True),
     CheckInfo("iqr_jump", INFO, "No move above Q3 + 3 x IQR of that symbol's own split-adjusted moves.", False),
     CheckInfo("volume_spike", INFO, "No volume whose rolling 20-session z-score exceeds 5.", False),
     CheckInfo("fetch_errors", WARN,

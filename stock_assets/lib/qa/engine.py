@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from stock_assets.lib import calendar, market_sessions
+from stock_assets.lib import calendar, market_sessions, unit_error
 from stock_assets.lib.qa.catalog import Thresholds
 from stock_assets.lib.qa.history import HistoryChecks
 from stock_assets.lib.schema import DAILY_OHLCV, REQUIRED_NOT_NULL, schema_differences
@@ -200,6 +200,30 @@ class LakeQa:
 
     def iqr_jump(self) -> Outcome:
         return self.history.iqr_jump()
+
+    def unit_switch(self) -> Outcome:
+        """Yahoo's 100x unit switch (lib/unit_error.py) in the range, seen against the look-back.
+
+        The ordered pass marks symbols with a 100x close-to-close step; only their rows are read
+        again (with their currency), so the common case (none) costs nothing more.
+        """
+        h = self.history
+        h._run()
+        names = sorted(h.names[k] for k in h.unit_candidates)
+        numbers = {"symbols_with_100x_steps": len(names)}
+        if not names:
+            return Outcome(True, failures(pl.DataFrame()), {**numbers, "rows": 0}, threshold=100.0)
+        files = [str(p) for d, p in sorted(self.scan_files.items()) if d <= self.end]
+        self._view("unit_rows", files, "*")
+        self.conn.register("unit_symbols", pl.DataFrame({"symbol": names}).to_arrow())
+        has_currency = "currency" in self._pl("SELECT * FROM unit_rows LIMIT 0").columns
+        series = self._pl(f"""SELECT date, symbol, close, {'currency' if has_currency else 'NULL::VARCHAR AS currency'}
+                              FROM unit_rows SEMI JOIN unit_symbols USING (symbol) ORDER BY symbol, date""")
+        splits = h.splits.filter(pl.col("symbol").is_in(names)) if h.splits is not None else None
+        found = unit_error.unit_switches(series, splits).filter(pl.col("date").is_between(self.start, self.end))
+        bad = found.select("date", "symbol", value=pl.col("factor"), details=pl.col("details"),
+                           close=pl.col("close"), corrected_close=pl.col("close") * pl.col("factor"))
+        return Outcome(bad.height == 0, failures(bad), {**numbers, "rows": bad.height}, threshold=100.0)
 
     def volume_spike(self) -> Outcome:
         return self.history.volume_spike()

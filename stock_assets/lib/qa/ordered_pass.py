@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from stock_assets.lib import calendar, validation
+from stock_assets.lib import calendar, unit_error, validation
 from stock_assets.lib.market_of import market_of
 from stock_assets.lib.qa.catalog import Thresholds
 
@@ -72,6 +72,7 @@ class DailyPass:
         split_idx, split_val = self._split_arrays()
         gaps, jumps, spikes, dups, present, moves = [], [], [], [], [], []
         self.explained = 0
+        self.unit_candidates: set[int] = set()
         self.lag_state = None
         end_session = None
         for day, c, close, vol in self._days(dups):
@@ -106,6 +107,9 @@ class DailyPass:
                 raw = np.where(ok, np.abs(np.log(close / prev_close)), np.nan)
                 adj = np.where(ok, np.abs(np.log(close * factor / prev_close)), np.nan)
             mv = np.fmin(raw, adj)
+            flip = ok & (np.abs(raw / math.log(10) - 2) < unit_error.STEP_TOLERANCE)  # a 100x step: unit_switch
+            if flip.any():
+                self.unit_candidates.update(c[flip].tolist())
             moves.append((c[ok].astype(np.int32), np.full(int(ok.sum()), i, dtype=np.int32), mv[ok].astype(np.float32)))
             if in_range:
                 big = ok & (raw > limit)
