@@ -34,14 +34,15 @@ class UnknownCalendar(ValueError):
     """A calendar name outside CALENDARS."""
 
 
-@lru_cache(maxsize=len(CALENDARS))
+@lru_cache(maxsize=32)
 def _calendar(name: str = EXCHANGE) -> xcals.ExchangeCalendar:
     # Imported on first use, not with the module: exchange_calendars brings pandas (~1 s of
     # start-up), and sensors, the webserver and most CLI calls never ask the calendar.
-    if name not in CALENDARS:
-        raise UnknownCalendar(f"calendar {name!r} is not one of {', '.join(CALENDARS)}")
     import exchange_calendars as xcals
 
+    if name not in CALENDARS and name not in xcals.get_calendar_names(include_aliases=False):
+        raise UnknownCalendar(f"calendar {name!r} is neither one of {', '.join(CALENDARS)} nor an "
+                              "exchange_calendars name")
     return xcals.get_calendar(name, start=FIRST_SESSION.isoformat())
 
 
@@ -72,7 +73,7 @@ def sessions_between(start: dt.date, end: dt.date, name: str = EXCHANGE) -> list
     return [ts.date() for ts in cal.sessions_in_range(_ts(lo), _ts(hi))]
 
 
-@lru_cache(maxsize=len(CALENDARS))
+@lru_cache(maxsize=32)
 def all_sessions(name: str = EXCHANGE) -> tuple[dt.date, ...]:
     """Every session the calendar knows, from FIRST_SESSION: the index of synthetic walks."""
     return tuple(ts.date() for ts in _calendar(name).sessions)
@@ -83,7 +84,7 @@ def session_index(day: dt.date, name: str = EXCHANGE) -> int:
     return _session_positions(name)[day]
 
 
-@lru_cache(maxsize=len(CALENDARS))
+@lru_cache(maxsize=32)
 def _session_positions(name: str = EXCHANGE) -> dict[dt.date, int]:
     return {day: i for i, day in enumerate(all_sessions(name))}
 

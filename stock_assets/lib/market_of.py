@@ -23,6 +23,10 @@ _SUFFIXES = {
     ".DE": Market("XETR", "XETR", "EUR", "equity"),
     ".PA": Market("XPAR", "XPAR", "EUR", "equity"),
     ".AS": Market("XAMS", "XAMS", "EUR", "equity"),
+    ".OL": Market("XOSL", "XOSL", "NOK", "equity"),
+    ".CO": Market("XCSE", "XCSE", "DKK", "equity"),
+    ".MI": Market("XMIL", "XMIL", "EUR", "equity"),
+    ".JO": Market("XJSE", "XJSE", "ZAc", "equity"),
 }
 _FUTURE_EXCHANGES = {
     "ES": "XCME", "NQ": "XCME", "RTY": "XCME", "MES": "XCME", "MNQ": "XCME", "M2K": "XCME",
