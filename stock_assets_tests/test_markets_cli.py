@@ -48,6 +48,9 @@ def stored(tmp_path_factory) -> Warehouse:
                        timeout=600)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         assert "RUN_SUCCESS" in done.stderr + done.stdout
+    done = run_cli(["asset", "materialize", "-m", "stock_assets.definitions", "--select", "dashboard_kpis,dashboard_html"],
+                   env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return Warehouse(data / "warehouse.duckdb", data / "lake")
 
 
@@ -88,3 +91,16 @@ def test_rows_carry_their_quote_currency(stored):
     rows = _rows_on(stored, dt.date(2024, 11, 27))
     by_calendar = dict(rows.group_by("calendar").agg(pl.col("currency").unique().sort().str.join(",")).iter_rows())
     assert by_calendar == {"XNYS": "USD", "XLON": "GBp", "XETR": "EUR", "XPAR": "EUR", "CMES": "USD"}
+
+
+def test_qa_summary_and_dashboard_break_down_per_market(stored):
+    by_market = stored.query("SELECT market, bool_and(passed) AS ok FROM qa.summary_by_market "
+                             "WHERE date = ? AND check_name IN ('completeness', 'missing_dates', 'lag') GROUP BY market",
+                             [THANKSGIVING])
+    assert dict(by_market.iter_rows()) == {m: True for m in ("XNYS", "XLON", "XETR", "XPAR", "CMES")}
+    kpis = dict(stored.query("SELECT kpi, value FROM dashboard.kpis WHERE as_of = ?", [dt.date(2024, 11, 29)]).iter_rows())
+    assert kpis["missing_dates"] == 0 and kpis["lagging_symbols"] == 0
+    html = (stored.path.parent / "dashboard" / "index.html").read_text()
+    assert '<table id="markets-table">' in html
+    for market in ("XNYS", "XLON", "XETR", "XPAR", "CMES"):
+        assert f"<td>{market}</td>" in html

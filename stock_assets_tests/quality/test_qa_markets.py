@@ -54,7 +54,7 @@ def test_a_market_holiday_is_never_a_missing_date_nor_incomplete(bars, tmp_path)
         with _qa(lake, start, end) as q:
             for name in ("completeness", "missing_dates", "lag", "unit_switch"):
                 outcome = getattr(q, name)()
-                assert outcome.passed, (name, outcome.offending)
+                assert outcome.passed and outcome.offending.height == 0, (name, outcome.offending)
             markets = q.completeness().numbers["worst_share_by_market"]
             assert set(markets) == {"XNYS", "XLON", "XETR", "XPAR", "CMES"}
 

@@ -212,7 +212,7 @@ class LakeQa:
         names = sorted(h.names[k] for k in h.unit_candidates)
         numbers = {"symbols_with_100x_steps": len(names)}
         if not names:
-            return Outcome(True, failures(pl.DataFrame()), {**numbers, "rows": 0}, threshold=100.0)
+            return Outcome(True, pl.DataFrame(schema=FAILURE_SCHEMA), {**numbers, "rows": 0}, threshold=100.0)
         files = [str(p) for d, p in sorted(self.scan_files.items()) if d <= self.end]
         self._view("unit_rows", files, "*")
         self.conn.register("unit_symbols", pl.DataFrame({"symbol": names}).to_arrow())
