@@ -100,7 +100,7 @@ def write(data_dir: Path) -> Warehouse:
         schema_overrides={"attempts": pl.Int32}), "TRUE")
     wh.replace_rows("ops.fetch_reports", pl.DataFrame({
         "run_id": ["r1", "r2"], "first_session": [dt.date(2024, 6, 13), AS_OF],
-        "last_session": [dt.date(2024, 6, 13), AS_OF], "currency": "USD", "provider": "test", "requested": 10, "fetched": [9, 6],
+        "last_session": [dt.date(2024, 6, 13), AS_OF], "provider": "test", "requested": 10, "fetched": [9, 6],
         "failed": [1, 4], "rows": [9, 6], "refetched": 0, "latency_p50_ms": [120.0, 180.0],
         "latency_p95_ms": [400.0, 900.0], "failures_by_code": "{}", "seconds": 1.0,
         "recorded_at": dt.datetime(2024, 6, 15)}), "TRUE")
