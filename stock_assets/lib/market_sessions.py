@@ -77,3 +77,11 @@ def calendars_of(symbols: Iterable[str], known: Mapping[str, str | None]) -> dic
     from stock_assets.lib.market_of import market_of
 
     return {s: (known.get(s) or market_of(s).calendar) for s in symbols}
+
+
+def markets_closed_on(day: dt.date, now: dt.datetime, calendars: Iterable[str] = calendar.CALENDARS) -> tuple[list[str], list[str]]:
+    """(closed, still trading): the markets among `calendars` with a session on `day`, split by
+    whether that session (early closes included) has closed by `now` (aware)."""
+    trading = [n for n in calendars if calendar.is_session(day, n)]
+    closed = [n for n in trading if calendar.has_closed(day, now, n)]
+    return closed, [n for n in trading if n not in closed]
