@@ -97,3 +97,28 @@ def test_unit_switch_finds_a_block_in_pounds_and_its_correction(bars, tmp_path):
         original = bars.filter(in_pounds).sort("date")["close"].to_list()
         assert out.offending["corrected_close"].to_list() == pytest.approx(original)
         assert "GBp" in out.offending["details"][0]
+
+
+def test_a_front_month_roll_is_explained_and_zero_volume_of_a_future_is_a_finding(bars, tmp_path):
+    """ES=F on 2024-06-13 (the June roll) and on 2024-08-14 (no roll): the same 12 % step and a 10x
+    volume; only the second is an unusual move and a volume spike. Zero volume on a CME
+    session of a liquid contract is a zero_volume finding."""
+    roll, plain, zero = D(2024, 6, 13), D(2024, 8, 14), D(2024, 8, 20)
+    es = pl.col("symbol") == "ES=F"
+    step = es & (pl.col("date").is_in([roll, plain]))
+    level = pl.when(pl.col("date") >= plain).then(1.12 * 1.12).when(pl.col("date") >= roll).then(1.12).otherwise(1.0)
+    damaged = bars.with_columns(  # a lasting step on each day, as a roll to the next contract makes
+        *[pl.when(es).then(pl.col(c) * level).otherwise(pl.col(c)).alias(c)
+          for c in ("open", "high", "low", "close", "adj_close")],
+        volume=pl.when(step).then(pl.col("volume") * 10).when(es & (pl.col("date") == zero)).then(0)
+        .otherwise(pl.col("volume")))
+    lake = _write(tmp_path, damaged)
+    with _qa(lake, D(2024, 6, 3), D(2024, 8, 23), volume_z=4.0, iqr_multiplier=2.0) as q:
+        moves = q.iqr_jump()
+        assert (plain, "ES=F") in moves.offending.select("date", "symbol").rows()
+        assert (roll, "ES=F") not in moves.offending.select("date", "symbol").rows()
+        assert moves.numbers["explained_by_rolls"] >= 1
+        spikes = q.volume_spike()
+        assert (plain, "ES=F") in spikes.offending.select("date", "symbol").rows()
+        assert (roll, "ES=F") not in spikes.offending.select("date", "symbol").rows()
+        assert (zero, "ES=F") in q.zero_volume().offending.select("date", "symbol").rows()

@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, futures
 from stock_assets.lib.qa.ordered_pass import DailyPass, concat_parts
 from stock_assets.lib.validation import Outcome
 
@@ -128,7 +128,8 @@ class HistoryChecks(DailyPass):
                               ((pl.col("mv").cast(pl.Float64).exp() - 1) * 100).round(2), pl.lit(k),
                               ((pl.col("limit").cast(pl.Float64).exp() - 1) * 100).round(2), pl.col("n")),
         ).sort("date", "symbol")
-        return Outcome(bad.height == 0, bad, {"unusual_moves": bad.height, "iqr_multiplier": k,
+        bad, rolls = _without_rolls(bad)
+        return Outcome(bad.height == 0, bad, {"unusual_moves": bad.height, "iqr_multiplier": k, "explained_by_rolls": rolls,
                                               "symbols_with_history": int((q["n"] >= min_n).sum())}, threshold=k)
 
     def volume_spike(self) -> Outcome:
@@ -140,8 +141,18 @@ class HistoryChecks(DailyPass):
                        details=pl.format("volume {} vs mean {} of the previous {} sessions",
                                          pl.col("volume").cast(pl.Int64), pl.col("mean").round(0).cast(pl.Int64),
                                          pl.lit(self.t.volume_window))).sort("date", "symbol")
-        return Outcome(False, bad, {"spikes": bad.height, "z_limit": self.t.volume_z}, threshold=self.t.volume_z)
+        bad, rolls = _without_rolls(bad)
+        return Outcome(bad.height == 0, bad, {"spikes": bad.height, "z_limit": self.t.volume_z,
+                                              "explained_by_rolls": rolls}, threshold=self.t.volume_z)
 
     def _range_sessions(self) -> tuple[dt.date, dt.date]:
         days = [d for d in self.files if self.start <= d <= self.end]
         return (days[0], days[-1]) if days else (self.start, self.start)
+
+
+def _without_rolls(bad: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Findings less those on a continuous future's front-month roll (lib/futures.py): explained."""
+    if not bad.height:
+        return bad, 0
+    roll = pl.Series([futures.in_roll_window(s, d) for s, d in bad.select("symbol", "date").iter_rows()], dtype=pl.Boolean)
+    return bad.filter(~roll), int(roll.sum())
