@@ -49,7 +49,9 @@ class DailyPass:
         self.files = {d: p for d, p in sorted(files.items()) if d.weekday() < 5}
         self.calendar_of = dict(calendars or {})  # symbol -> calendar; else read from the symbol
         self.calendar_names = list(calendar.CALENDARS)
-        self.counts = np.stack([calendar.session_counts(n) for n in self.calendar_names])
+        # one row per calendar, filled when a symbol of it first appears (a calendar costs ~0.3 s to load)
+        self.counts = np.zeros((len(self.calendar_names), len(calendar.all_weekdays())), dtype=np.int64)
+        self._loaded: set[int] = set()
         self.t, self.start, self.end, self.scan_start = t, start, end, scan_start
         self.splits = splits
         self.expected = set(expected) if expected is not None else None
@@ -214,7 +216,11 @@ class DailyPass:
     def calendar_id(self, symbol: str) -> int:
         """Row of `self.counts` for the symbol's calendar (universe first, else its form)."""
         name = self.calendar_of.get(symbol) or market_of(symbol).calendar
-        return self.calendar_names.index(name) if name in self.calendar_names else 0
+        k = self.calendar_names.index(name) if name in self.calendar_names else 0
+        if k not in self._loaded:
+            self.counts[k] = calendar.session_counts(self.calendar_names[k])
+            self._loaded.add(k)
+        return k
 
     def _grow(self, cap: int) -> None:
         w = int(self.t.volume_window)
