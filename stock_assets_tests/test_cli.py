@@ -131,10 +131,12 @@ def test_asset_materialize_partition_range_is_one_run(workspace):
     [run] = instance.get_runs(limit=1)
     assert run.tags["dagster/asset_partition_range_start"] == "2024-07-01"
     assert run.tags["dagster/asset_partition_range_end"] == "2024-07-05"
-    days = Warehouse(workspace["data"] / "warehouse.duckdb").query(
-        "SELECT DISTINCT date FROM prices.daily_ohlcv WHERE date >= ? ORDER BY date", [dt.date(2024, 7, 1)])
-    # 4 July is a holiday: an empty partition, so four sessions with rows out of five days.
+    wh = Warehouse(workspace["data"] / "warehouse.duckdb")
+    days = wh.query("SELECT DISTINCT date FROM prices.daily_ohlcv WHERE date >= ? AND currency = 'USD' "
+                    "AND NOT ends_with(symbol, '=F') ORDER BY date", [dt.date(2024, 7, 1)])
+    # 4 July is a US holiday: four US sessions with rows out of five days; London trades on it.
     assert days["date"].to_list() == [dt.date(2024, 7, d) for d in (1, 2, 3, 5)]
+    assert wh.count("prices.daily_ohlcv", "date = ? AND ends_with(symbol, '.L')", [dt.date(2024, 7, 4)]) == 4
     assert (workspace["data"] / "lake" / "daily_ohlcv" / "date=2024-07-04" / "data.parquet").exists()
 
 
