@@ -41,6 +41,7 @@ def demo_env(data_dir: Path | None, dagster_home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["STOCK_ASSETS_SOURCE"] = "synthetic"
     env.pop("STOCK_ASSETS_UNIVERSE", None)  # the synthetic source implies the synthetic universe
+    env.setdefault("STOCK_ASSETS_SYNTHETIC_MARKETS", "all")  # US, London, Xetra, Paris, CME futures
     if data_dir is not None:
         env["STOCK_ASSETS_DATA_DIR"] = str(data_dir)
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -97,7 +98,12 @@ def summary(settings: Settings, start: dt.date, end: dt.date) -> dict:
     ).row(0, named=True)
     files = [p for p in sorted((settings.lake_dir / "daily_ohlcv").glob("date=*/data.parquet"))
              if start.isoformat() <= p.parent.name.removeprefix("date=") <= end.isoformat()]
+    per_market = wh.query(
+        "SELECT coalesce(t.calendar, 'XNYS') AS market, count(*) AS n FROM prices.daily_ohlcv b "
+        "LEFT JOIN universe.tickers t ON t.yahoo_symbol = b.symbol WHERE b.date BETWEEN ? AND ? "
+        "GROUP BY ALL ORDER BY market", [start, end])
     return {
+        "rows_per_market": dict(per_market.iter_rows()),
         "lake_partitions": len(files),
         "daily_ohlcv_rows": bars["n"],
         "symbols": bars["symbols"],
@@ -124,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
 
     env = demo_env(args.data_dir, args.dagster_home.resolve())
     settings = Settings.from_env(env)
-    print(f"stock_assets demo: synthetic source, {settings.synthetic_tickers} tickers, {start}..{end}, offline")
+    print(f"stock_assets demo: synthetic source, {settings.synthetic_tickers} US tickers and "
+          f"markets {','.join(settings.synthetic_markets)}, {start}..{end}, offline")
     run_pipeline(start.isoformat(), end.isoformat(), env)
     figures = summary(settings, start, end)
 
@@ -135,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  DAGSTER_HOME: {env['DAGSTER_HOME']}  (runs are visible in `dagster dev`)")
     for key in ("daily_ohlcv_rows", "symbols", "sessions", "corporate_actions", "universe_tickers", "fetch_errors"):
         print(f"  {key:<18}{figures[key]}")
+    print("  rows per market: " + ", ".join(f"{m} {n}" for m, n in figures["rows_per_market"].items()))
     print(f"  fingerprint:      rows={figures['daily_ohlcv_rows']} sum(close)={figures['close_sum']}"
           "  (a rerun prints the same)")
     print("\nTry a query (stock_assets.read: never in a run's way; README, 'Query it'):")

@@ -55,6 +55,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data")
     universe: str = "sp500"
     synthetic_tickers: int = 500
+    synthetic_markets: tuple[str, ...] = ("us",)  # lib/synthetic_markets.py: us, london, xetra, paris, futures
     nasdaq_listed_url: str = DEFAULT_NASDAQ_LISTED_URL
     other_listed_url: str = DEFAULT_OTHER_LISTED_URL
     sp500_url: str = DEFAULT_SP500_URL
@@ -95,12 +96,19 @@ class Settings:
                 f"STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS={raw_lookback!r} must be a whole number >= 0 "
                 "(0: the nightly run fetches tonight's session only)."
             )
+        from stock_assets.lib.synthetic_markets import UnknownMarket, parse_markets
+
+        try:
+            synthetic_markets = parse_markets(env.get("STOCK_ASSETS_SYNTHETIC_MARKETS", "us"))
+        except UnknownMarket as err:
+            raise SettingsError(f"STOCK_ASSETS_SYNTHETIC_MARKETS: {err}") from None
         data_dir = Path(env.get("STOCK_ASSETS_DATA_DIR") or REPO_ROOT / "data").expanduser()
         return cls(
             source=source,
             data_dir=data_dir.resolve(),
             universe=universe,
             synthetic_tickers=synthetic_tickers,
+            synthetic_markets=synthetic_markets,
             nasdaq_listed_url=env.get("STOCK_ASSETS_NASDAQ_LISTED_URL", DEFAULT_NASDAQ_LISTED_URL),
             other_listed_url=env.get("STOCK_ASSETS_OTHER_LISTED_URL", DEFAULT_OTHER_LISTED_URL),
             sp500_url=env.get("STOCK_ASSETS_SP500_URL", DEFAULT_SP500_URL),

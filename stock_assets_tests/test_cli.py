@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from stock_assets import demo
@@ -76,8 +77,11 @@ def test_demo_prints_where_results_are_and_a_rerun_changes_nothing(workspace):
     assert f"warehouse:  {data / 'warehouse.duckdb'}" in out
     assert "SELECT symbol" in out
     before = _bars(data)
-    # 2024-06-19 is Juneteenth: four sessions, five partitions.
-    assert before["date"].n_unique() == 4 and before.height > 4 * TICKERS * 0.9
+    # 2024-06-19 is Juneteenth: four US sessions, five partitions; London, Xetra, Paris trade on it.
+    us = before.filter((pl.col("currency") == "USD") & ~pl.col("symbol").str.ends_with("=F"))
+    assert us["date"].n_unique() == 4 and us.height > 4 * TICKERS * 0.9
+    assert dt.date(2024, 6, 19) in set(before.filter(pl.col("symbol").str.ends_with(".L"))["date"])
+    assert "rows per market: CMES" in out and "XLON" in out and "XNYS" in out
     fingerprint = next(line for line in out.splitlines() if "fingerprint" in line)
 
     again = _demo(data, workspace["home"])
@@ -127,10 +131,12 @@ def test_asset_materialize_partition_range_is_one_run(workspace):
     [run] = instance.get_runs(limit=1)
     assert run.tags["dagster/asset_partition_range_start"] == "2024-07-01"
     assert run.tags["dagster/asset_partition_range_end"] == "2024-07-05"
-    days = Warehouse(workspace["data"] / "warehouse.duckdb").query(
-        "SELECT DISTINCT date FROM prices.daily_ohlcv WHERE date >= ? ORDER BY date", [dt.date(2024, 7, 1)])
-    # 4 July is a holiday: an empty partition, so four sessions with rows out of five days.
+    wh = Warehouse(workspace["data"] / "warehouse.duckdb")
+    days = wh.query("SELECT DISTINCT date FROM prices.daily_ohlcv WHERE date >= ? AND currency = 'USD' "
+                    "AND NOT ends_with(symbol, '=F') ORDER BY date", [dt.date(2024, 7, 1)])
+    # 4 July is a US holiday: four US sessions with rows out of five days; London trades on it.
     assert days["date"].to_list() == [dt.date(2024, 7, d) for d in (1, 2, 3, 5)]
+    assert wh.count("prices.daily_ohlcv", "date = ? AND ends_with(symbol, '.L')", [dt.date(2024, 7, 4)]) == 4
     assert (workspace["data"] / "lake" / "daily_ohlcv" / "date=2024-07-04" / "data.parquet").exists()
 
 

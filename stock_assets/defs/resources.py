@@ -26,7 +26,8 @@ def price_source(settings: Settings) -> PriceSource:
 
 def universe_source(settings: Settings) -> UniverseSource:
     if settings.universe == "synthetic":
-        return SyntheticUniverseSource(ticker_count=settings.synthetic_tickers)
+        return SyntheticUniverseSource(ticker_count=settings.synthetic_tickers,
+                                       markets=list(settings.synthetic_markets))
     from stock_assets.defs.universe.live import live_universe_source
 
     return live_universe_source(settings)

@@ -104,6 +104,21 @@ def implausible_jumps(bars: pl.DataFrame, previous: dict[str, tuple[dt.date, flo
 #                     ex-date after the row's date (Yahoo's "Adj Close" convention)
 #   adjusted price  = as-traded price * dividend factor / split factor
 #   adjusted volume = as-traded volume * split factor
+# and in major units (ADR 0020): a minor-unit quote (GBp pence, ILA agorot, ZAc cents) is divided
+# by 100 and the row names the major currency (GBP, ILS, ZAR); `close_as_traded` stays as quoted.
+MINOR_UNITS = {"GBp": ("GBP", 100.0), "GBX": ("GBP", 100.0), "ILA": ("ILS", 100.0), "ZAc": ("ZAR", 100.0)}
+_UNIT_DIVISOR_SQL = "CASE b.currency " + " ".join(
+    f"WHEN '{minor}' THEN {div}" for minor, (_, div) in MINOR_UNITS.items()) + " ELSE 1.0 END"
+_MAJOR_CURRENCY_SQL = "CASE b.currency " + " ".join(
+    f"WHEN '{minor}' THEN '{major}'" for minor, (major, _) in MINOR_UNITS.items()) + " ELSE b.currency END"
+
+
+def to_major_units(price: float, currency: str | None) -> tuple[float, str | None]:
+    """One price in the major unit of its currency: (1234.5, 'GBp') -> (12.345, 'GBP')."""
+    major, divisor = MINOR_UNITS.get(currency or "", (currency, 1.0))
+    return price / divisor, major
+
+
 ADJUSTED_VIEW_SQL = """
 CREATE OR REPLACE VIEW prices.daily_ohlcv_adjusted AS
 WITH actions AS (
@@ -124,13 +139,14 @@ WITH actions AS (
     FROM prices.daily_ohlcv b
 )
 SELECT b.date, b.symbol,
-       b.open * f.dividend_factor / f.split_factor AS open,
-       b.high * f.dividend_factor / f.split_factor AS high,
-       b.low * f.dividend_factor / f.split_factor AS low,
-       b.close * f.dividend_factor / f.split_factor AS close,
+       b.open * f.dividend_factor / f.split_factor / (UNIT_DIVISOR) AS open,
+       b.high * f.dividend_factor / f.split_factor / (UNIT_DIVISOR) AS high,
+       b.low * f.dividend_factor / f.split_factor / (UNIT_DIVISOR) AS low,
+       b.close * f.dividend_factor / f.split_factor / (UNIT_DIVISOR) AS close,
        CAST(round(b.volume * f.split_factor) AS BIGINT) AS volume,
        b.close AS close_as_traded,
-       f.split_factor, f.dividend_factor, b.provider
+       f.split_factor, f.dividend_factor, b.provider,
+       MAJOR_CURRENCY AS currency, b.currency AS currency_as_traded
 FROM prices.daily_ohlcv b
 JOIN factors f ON f.symbol = b.symbol AND f.date = b.date
-"""
+""".replace("UNIT_DIVISOR", _UNIT_DIVISOR_SQL).replace("MAJOR_CURRENCY", _MAJOR_CURRENCY_SQL)

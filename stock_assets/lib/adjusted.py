@@ -10,17 +10,22 @@ for every stored row, while a reader wants a few symbols. Tests hold the two equ
                       last bar before the ex-date) is above the cash amount
     adjusted price  = as-traded price * dividend factor / split factor
     adjusted volume = as-traded volume * split factor
+    in major units (ADR 0020): a minor-unit quote (GBp, ILA, ZAc) is divided by 100 and the
+    row names the major currency; `close_as_traded` and `currency_as_traded` stay as quoted
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from stock_assets.lib.adjust import MINOR_UNITS
+
 ADJUSTED: dict[str, pl.DataType] = {
     "date": pl.Date(), "symbol": pl.String(),
     "open": pl.Float64(), "high": pl.Float64(), "low": pl.Float64(), "close": pl.Float64(),
     "volume": pl.Int64(), "close_as_traded": pl.Float64(),
     "split_factor": pl.Float64(), "dividend_factor": pl.Float64(), "provider": pl.String(),
+    "currency": pl.String(), "currency_as_traded": pl.String(),
 }
 _PRICES = ("open", "high", "low", "close")
 
@@ -65,9 +70,12 @@ def adjusted(bars: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
     out = (
         bars.join(_factor(bars, splits, "split_factor"), on=["symbol", "date"])
         .join(_factor(bars, dividends, "dividend_factor"), on=["symbol", "date"])
-        .with_columns(close_as_traded=pl.col("close"))
-        .with_columns(*[(pl.col(c) * pl.col("dividend_factor") / pl.col("split_factor")).alias(c)
+        .with_columns(close_as_traded=pl.col("close"), currency_as_traded=pl.col("currency"),
+                      _divisor=pl.col("currency").replace_strict(
+                          {k: v[1] for k, v in MINOR_UNITS.items()}, default=1.0, return_dtype=pl.Float64))
+        .with_columns(*[(pl.col(c) * pl.col("dividend_factor") / pl.col("split_factor") / pl.col("_divisor")).alias(c)
                         for c in _PRICES],
+                      currency=pl.col("currency").replace({k: v[0] for k, v in MINOR_UNITS.items()}),
                       volume=(pl.col("volume") * pl.col("split_factor")).round(0, mode="half_away_from_zero").cast(pl.Int64))
     )
     return out.select(list(ADJUSTED)).cast(ADJUSTED).sort("symbol", "date")

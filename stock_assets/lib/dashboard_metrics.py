@@ -24,23 +24,26 @@ NO_BAR_BEHIND = 999  # sessions_behind for an active symbol with no bar in the l
 
 
 def lagging(last_bars: pl.DataFrame, active: list[str], as_of: dt.date,
-            max_behind: int = DEFAULT_MAX_BEHIND) -> tuple[pl.DataFrame, pl.DataFrame]:
+            max_behind: int = DEFAULT_MAX_BEHIND,
+            calendars: dict[str, str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(behind, lagging): sessions behind `as_of` for every active symbol, and those past `max_behind`.
 
     `last_bars` has (symbol, last_date); an active symbol absent from it has no bar at all
-    in the lookback and counts as NO_BAR_BEHIND sessions behind.
+    in the lookback and counts as NO_BAR_BEHIND sessions behind. Sessions are counted on each
+    symbol's own calendar (`calendars`, default XNYS): a London bank holiday is not a lag.
     """
     known = dict(last_bars.select("symbol", "last_date").iter_rows())
-    cache: dict[dt.date, int] = {}
+    cals = calendars or {}
+    cache: dict[tuple[dt.date, str], int] = {}
 
-    def behind(day: dt.date | None) -> int:
+    def behind(day: dt.date | None, cal: str) -> int:
         if day is None:
             return NO_BAR_BEHIND
-        if day not in cache:
-            cache[day] = calendar.sessions_behind(day, as_of)
-        return cache[day]
+        if (day, cal) not in cache:
+            cache[day, cal] = calendar.sessions_behind(day, as_of, cal)
+        return cache[day, cal]
 
-    rows = [(s, known.get(s), behind(known.get(s))) for s in sorted(set(active))]
+    rows = [(s, known.get(s), behind(known.get(s), cals.get(s, calendar.EXCHANGE))) for s in sorted(set(active))]
     frame = pl.DataFrame(rows, schema={"symbol": pl.String, "last_date": pl.Date,
                                        "sessions_behind": pl.Int64}, orient="row")
     late = frame.filter(pl.col("sessions_behind") > max_behind).sort("sessions_behind", "symbol",
@@ -48,15 +51,25 @@ def lagging(last_bars: pl.DataFrame, active: list[str], as_of: dt.date,
     return frame, late
 
 
-def missing_dates(window_bars: pl.DataFrame, sessions: list[dt.date]) -> pl.DataFrame:
+def missing_dates(window_bars: pl.DataFrame, sessions: list[dt.date] | dict[str, list[dt.date]],
+                  calendars: dict[str, str] | None = None) -> pl.DataFrame:
     """(symbol, date) for each session in a symbol's own span [first bar, last bar] with no bar.
 
     Only holes count: sessions before a symbol's first bar in the window (listed later) and
-    after its last bar (lag, or delisted) are the business of other KPIs.
+    after its last bar (lag, or delisted) are the business of other KPIs. `sessions` may map
+    each calendar to its sessions, with `calendars` giving each symbol's (default XNYS): a
+    market holiday is never a missing date.
     """
     empty = pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date})
     if window_bars.height == 0 or not sessions:
         return empty
+    if isinstance(sessions, dict):
+        cals = calendars or {}
+        parts = []
+        for name, days in sessions.items():
+            mine = window_bars.filter(pl.col("symbol").replace_strict(cals, default=calendar.EXCHANGE) == name)
+            parts.append(missing_dates(mine, days))
+        return pl.concat(parts).sort("symbol", "date") if parts else empty
     spans = window_bars.group_by("symbol").agg(first=pl.col("date").min(), last=pl.col("date").max())
     grid = spans.join(pl.DataFrame({"date": sessions}, schema={"date": pl.Date}), how="cross").filter(
         (pl.col("date") >= pl.col("first")) & (pl.col("date") <= pl.col("last"))
@@ -174,3 +187,23 @@ def histogram(values: list[int], edges: list[int]) -> list[tuple[str, int]]:
         label = f"{lo}+" if hi is None else (str(lo) if hi == lo + 1 else f"{lo}-{hi - 1}")
         out.append((label, n))
     return out
+
+
+MARKET_COLUMNS = {"market": pl.String, "active_symbols": pl.Int64, "last_session": pl.Date, "rows_last_session": pl.Int64,
+                  "lagging_symbols": pl.Int64, "missing_dates": pl.Int64}
+
+
+def per_market(calendars: dict[str, str], active: list[str], window_bars: pl.DataFrame, lagging_: pl.DataFrame,
+               missing: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """One row per market (calendar): its active symbols, its own latest session up to `as_of`
+    with the rows stored for it, and its lagging symbols and missing dates (ADR 0019)."""
+    rows = []
+    for name in sorted(set(calendars.values())):
+        mine = {s for s, c in calendars.items() if c == name}
+        days = calendar.sessions_between(as_of - dt.timedelta(days=14), as_of, name)
+        last = days[-1] if days else None
+        stored = window_bars.filter((pl.col("date") == last) & pl.col("symbol").is_in(list(mine))).height if last else 0
+        rows.append((name, len(mine & set(active)), last, stored,
+                     lagging_.filter(pl.col("symbol").is_in(list(mine))).height,
+                     missing.filter(pl.col("symbol").is_in(list(mine))).height))
+    return pl.DataFrame(rows, schema=MARKET_COLUMNS, orient="row")

@@ -30,6 +30,7 @@ LISTING_COLUMNS = {
     "date_added": pl.String, "cik": pl.String, "source": pl.String,
     "calendar": pl.String, "currency": pl.String, "asset_class": pl.String, "isin": pl.String,
 }
+INSTRUMENT_COLUMNS = ("calendar", "currency", "asset_class", "isin")
 
 
 def empty_tickers() -> pl.DataFrame:
@@ -58,8 +59,7 @@ def apply_scrape(
             pl.col("source").unique().sort().str.join(",").alias("sources"),
             pl.col("sector").drop_nulls().first(), pl.col("sub_industry").drop_nulls().first(),
             pl.col("is_etf").any(),
-            pl.col("calendar").first(), pl.col("currency").first(), pl.col("asset_class").first(),
-            pl.col("isin").drop_nulls().first(),
+            *[pl.col(c).drop_nulls().first() for c in INSTRUMENT_COLUMNS],
         )
     )
     cur = current.select(list(TICKER_COLUMNS)).cast(TICKER_COLUMNS)
@@ -82,9 +82,7 @@ def apply_scrape(
         sector=pl.when(listed).then(pl.coalesce("sector_new", "sector")).otherwise(pl.col("sector")),
         sub_industry=pl.when(listed).then(pl.coalesce("sub_industry_new", "sub_industry")).otherwise(pl.col("sub_industry")),
         is_etf=pl.when(listed).then(pl.col("is_etf_new")).otherwise(pl.col("is_etf")).fill_null(False),
-        **{c: pl.when(listed).then(pl.col(f"{c}_new")).otherwise(pl.col(c))
-           for c in ("calendar", "currency", "asset_class")},
-        isin=pl.when(listed).then(pl.coalesce("isin_new", "isin")).otherwise(pl.col("isin")),
+        **{c: pl.when(listed).then(pl.coalesce(f"{c}_new", c)).otherwise(pl.col(c)) for c in INSTRUMENT_COLUMNS},
         status=status,
         first_seen=pl.when(known).then(pl.col("first_seen")).otherwise(stamp),
         last_seen=pl.when(listed).then(stamp).otherwise(pl.col("last_seen")),

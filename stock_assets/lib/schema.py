@@ -17,6 +17,7 @@ DAILY_OHLCV: dict[str, pl.DataType] = {
     "close": pl.Float64(),
     "adj_close": pl.Float64(),
     "volume": pl.Int64(),
+    "currency": pl.String(),  # the quote currency as traded (GBp for most of London): ADR 0020
     "provider": pl.String(),
     "source_ts": pl.Datetime("us"),  # UTC, naive
     "ingested_at": pl.Datetime("us"),
@@ -24,6 +25,8 @@ DAILY_OHLCV: dict[str, pl.DataType] = {
 }
 # What a source hands back: the stored row less what the pipeline stamps on it.
 SOURCE_BAR_COLUMNS = [c for c in DAILY_OHLCV if c not in ("ingested_at", "run_id")]
+# Columns added after files were first written: a file from before reads them as null.
+ADDED_LATER = {"currency"}
 REQUIRED_NOT_NULL = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
 
 CORPORATE_ACTIONS: dict[str, pl.DataType] = {

@@ -10,6 +10,10 @@ Realism on purpose: splits (4:1, 3:1, 2:1 and a 1:10 reverse split), quarterly d
 later listings, delistings, multi-session gaps and zero-volume days, so that QA and the
 dashboard have something to find. Symbols 0-6 carry fixed events in June 2024 (the README
 demo's month); the rest draw theirs at random.
+
+Beyond the US (lib/synthetic_markets.py): London, Xetra, Paris listings and CME futures walk
+on their own calendar's sessions (a London bar exists on US Thanksgiving, none on a UK bank
+holiday) and are quoted in their own currency; the US numbers do not depend on them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 import polars as pl
 
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, synthetic_markets
 
 BLOCK = 64
 DRIFT = 0.0001
@@ -86,14 +90,17 @@ class SyntheticTicker:
     base_price: float
     sigma: float
     base_volume: float
+    calendar: str = calendar.EXCHANGE  # indices above count this calendar's sessions
+    currency: str = "USD"
+    asset_class: str = "equity"
 
     @property
     def listed_on(self) -> dt.date:
-        return calendar.all_sessions()[self.listed]
+        return calendar.all_sessions(self.calendar)[self.listed]
 
     @property
     def delisted_on(self) -> dt.date | None:
-        sessions = calendar.all_sessions()
+        sessions = calendar.all_sessions(self.calendar)
         return sessions[self.delisted] if self.delisted is not None and self.delisted < len(sessions) else None
 
 
@@ -173,7 +180,7 @@ def tickers(count: int, seed: int = 7) -> tuple[SyntheticTicker, ...]:
             SyntheticTicker(
                 symbol=symbol,
                 name=f"{symbol.title()} {('Holdings', 'Corp', 'Group', 'Inc', 'Trust')[i % 5]}",
-                exchange=("NASDAQ", "NYSE")[int(u[0] * 1000) % 2],
+                exchange=("XNAS", "XNYS")[int(u[0] * 1000) % 2],
                 sector=SECTORS[int(u[1] * 1000) % len(SECTORS)],
                 is_etf=(u[2] * 1000) % 1 < 0.02,
                 listed=listed,
@@ -185,16 +192,36 @@ def tickers(count: int, seed: int = 7) -> tuple[SyntheticTicker, ...]:
                 base_price=float(10 + 290 * u[5]),
                 sigma=float(0.01 + 0.015 * u[6]),
                 base_volume=float(np.exp(11 + 4 * u[7])),
+                asset_class="etf" if (u[2] * 1000) % 1 < 0.02 else "equity",
             )
         )
     return tuple(out)
 
 
-def listing(count: int, as_of: dt.date, seed: int = 7) -> list[SyntheticTicker]:
-    """The tickers listed on `as_of`: what a scrape of the synthetic exchange returns."""
-    sessions = calendar.all_sessions()
+@lru_cache(maxsize=2)
+def international(seed: int = 7) -> tuple[SyntheticTicker, ...]:
+    """Every non-US synthetic listing (lib/synthetic_markets.py), listed from the first session."""
     out = []
-    for t in tickers(count, seed):
+    for spec in synthetic_markets.specs():
+        u = _uniform(seed, np.array([symbol_key(spec.symbol)], dtype=np.uint64), np.arange(2), _S_FEATURE)
+        out.append(SyntheticTicker(
+            symbol=spec.symbol, name=spec.name, exchange=spec.exchange, sector=spec.sector or "",
+            is_etf=False, listed=0, delisted=None, split=None,
+            dividend_phase=int(u[0] * 63) if spec.asset_class == "equity" else None, gap=None,
+            zero_volume_rate=0.0, base_price=spec.base_price, sigma=float(0.008 + 0.01 * u[1]),
+            base_volume=spec.base_volume, calendar=spec.calendar, currency=spec.currency,
+            asset_class=spec.asset_class))
+    return tuple(out)
+
+
+def listing(count: int, as_of: dt.date, seed: int = 7,
+            markets: tuple[str, ...] = synthetic_markets.DEFAULT_MARKETS) -> list[SyntheticTicker]:
+    """The tickers listed on `as_of` in `markets`: what a scrape of the synthetic exchanges returns."""
+    wanted = {s.symbol for s in synthetic_markets.specs(markets)}
+    us = tickers(count, seed) if "us" in markets else ()
+    out = []
+    for t in (*us, *(t for t in international(seed) if t.symbol in wanted)):
+        sessions = calendar.all_sessions(t.calendar)
         if sessions[t.listed] > as_of:
             continue
         if t.delisted is not None and sessions[min(t.delisted, len(sessions) - 1)] <= as_of:
@@ -240,20 +267,35 @@ def bars(
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:
     """As-traded bars and corporate actions for `symbols` on `sessions`.
 
-    Returns (bars, actions, missing) where `missing` maps each requested symbol that has
-    no bar at all in the range to the reason a real provider would give: `unknown`
-    (never listed), `delisted` (gone before the range) or `empty` (no bar in the range).
+    Each symbol has bars on its own calendar's sessions among `sessions` only (a day that is
+    not one is not asked of it). Returns (bars, actions, missing) where `missing` maps each
+    requested symbol that has no bar at all in the range to the reason a real provider would
+    give: `unknown` (never listed), `delisted` (gone before the range) or `empty` (no bar in
+    the range although its market traded).
     """
     by_symbol = {t.symbol: (i, t) for i, t in enumerate(tickers(count, seed))}
-    sessions = sorted({s for s in sessions if calendar.is_session(s)})
+    by_symbol.update({t.symbol: (-1, t) for t in international(seed)})
     missing = {s: "unknown" for s in symbols if s not in by_symbol}
     known = [by_symbol[s] for s in dict.fromkeys(symbols) if s in by_symbol]
-    if not sessions or not known:
-        missing.update({t.symbol: "empty" for _, t in known})
-        return _empty_bars(), _empty_actions(), missing
+    by_calendar: dict[str, list[tuple[int, SyntheticTicker]]] = {}
+    for number, t in known:
+        by_calendar.setdefault(t.calendar, []).append((number, t))
+    parts = [_bars_on(group, sessions, seed, name, missing) for name, group in by_calendar.items()]
+    bars_parts = [b for b, _ in parts if b.height]
+    action_parts = [a for _, a in parts if a.height]
+    return (pl.concat(bars_parts).sort("date", "symbol") if bars_parts else _empty_bars(),
+            pl.concat(action_parts).sort("ex_date", "symbol") if action_parts else _empty_actions(), missing)
+
+
+def _bars_on(known: list[tuple[int, SyntheticTicker]], sessions: list[dt.date], seed: int, cal: str,
+             missing: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Bars and actions of tickers of one calendar `cal` on its sessions among `sessions`."""
+    sessions = sorted({s for s in sessions if calendar.is_session(s, cal)})
+    if not sessions:
+        return _empty_bars(), _empty_actions()
     ts = [t for _, t in known]
     m = len(ts)
-    idx = np.array([calendar.session_index(s) for s in sessions])
+    idx = np.array([calendar.session_index(s, cal) for s in sessions])
     both = np.union1d(idx, np.maximum(idx - 1, 0))
     pos = {v: k for k, v in enumerate(both)}
     logp = _log_price(seed, ts, both)
@@ -287,7 +329,7 @@ def bars(
     volume = np.where(zero, 0, volume).astype(np.int64)
 
     rows, cols = np.nonzero(alive)
-    close_ts = np.array([calendar.session_close(s).replace(tzinfo=None) for s in sessions],
+    close_ts = np.array([calendar.session_close(s, cal).replace(tzinfo=None) for s in sessions],
                         dtype="datetime64[us]")
     sym_arr = np.array([t.symbol for t in ts], dtype=object)
     bars_frame = pl.DataFrame(
@@ -300,6 +342,7 @@ def bars(
             "close": np.round(close[rows, cols], 4),
             "adj_close": np.round(close[rows, cols], 4),
             "volume": volume[rows, cols],
+            "currency": np.array([t.currency for t in ts], dtype=object)[rows].tolist(),
             "provider": PROVIDER,
             "source_ts": close_ts[cols],
         }
@@ -323,14 +366,14 @@ def bars(
         .with_columns(source=pl.lit(PROVIDER))
         if actions else _empty_actions()
     )
-    return bars_frame.sort("date", "symbol"), actions_frame.sort("ex_date", "symbol"), missing
+    return bars_frame, actions_frame
 
 
 def _empty_bars() -> pl.DataFrame:
     return pl.DataFrame(schema={
         "date": pl.Date, "symbol": pl.String, "open": pl.Float64, "high": pl.Float64,
         "low": pl.Float64, "close": pl.Float64, "adj_close": pl.Float64, "volume": pl.Int64,
-        "provider": pl.String, "source_ts": pl.Datetime("us"),
+        "currency": pl.String, "provider": pl.String, "source_ts": pl.Datetime("us"),
     })
 
 

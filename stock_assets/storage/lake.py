@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from stock_assets.lib.processes import ProcessId, identify, is_gone
-from stock_assets.lib.schema import conform
+from stock_assets.lib.schema import ADDED_LATER, conform
 
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 FILE_NAME = "data.parquet"
@@ -178,7 +178,12 @@ class ParquetLake:
         files = self.partition_files_between(table, start, end)
         if not files:
             return pl.DataFrame(schema=schema)
-        return conform(pl.read_parquet(files, glob=False), schema)  # paths, not patterns
+        try:
+            frame = pl.read_parquet(files, glob=False)  # paths, not patterns
+        except pl.exceptions.PolarsError:  # files from before a column was added (ADDED_LATER)
+            frame = pl.read_parquet(files, schema=schema, missing_columns="insert", glob=False)
+        later = [pl.lit(None, schema[c]).alias(c) for c in ADDED_LATER if c in schema and c not in frame.columns]
+        return conform(frame.with_columns(later) if later else frame, schema)
 
     def partition_files(self, table: str) -> list[Path]:
         base = self.table_dir(table)

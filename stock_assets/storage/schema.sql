@@ -159,6 +159,23 @@ CREATE TABLE IF NOT EXISTS qa.summary (
     checked_at    TIMESTAMP NOT NULL
 );
 
+-- The per-market breakdown of qa.summary (ADR 0019): for each checked day and check, the open
+-- failures of each market's symbols (market = universe.tickers.calendar; XNYS when unknown).
+-- Failures without a symbol (schema, fetch_errors) stay in qa.summary only.
+CREATE OR REPLACE VIEW qa.summary_by_market AS
+WITH markets AS (
+    SELECT DISTINCT coalesce(calendar, 'XNYS') AS market FROM universe.tickers
+), open_failures AS (
+    SELECT f.date, f.check_name, coalesce(t.calendar, 'XNYS') AS market, count(*) AS failed_rows
+    FROM qa.failures f LEFT JOIN universe.tickers t ON t.yahoo_symbol = f.symbol
+    WHERE NOT f.resolved AND f.symbol IS NOT NULL
+    GROUP BY ALL
+)
+SELECT s.date, m.market, s.check_name, s.severity,
+       coalesce(o.failed_rows, 0) = 0 AS passed, coalesce(o.failed_rows, 0) AS failed_rows, s.checked_at
+FROM qa.summary s CROSS JOIN markets m
+LEFT JOIN open_failures o ON o.date = s.date AND o.check_name = s.check_name AND o.market = m.market;
+
 -- Dashboard: one row per as-of session per KPI.
 CREATE TABLE IF NOT EXISTS dashboard.kpis (
     as_of         DATE NOT NULL,

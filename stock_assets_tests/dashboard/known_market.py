@@ -76,7 +76,7 @@ def bars() -> pl.DataFrame:
                 close = 50.0
             volume = 0 if symbol == ZERO and day in (dt.date(2024, 6, 3), dt.date(2024, 6, 4), dt.date(2024, 6, 5)) else 1000
             rows.append({"date": day, "symbol": symbol, "open": close, "high": close * 1.01, "low": close * 0.99,
-                         "close": close, "adj_close": close, "volume": volume, "provider": "test",
+                         "close": close, "adj_close": close, "volume": volume, "currency": "USD", "provider": "test",
                          "source_ts": dt.datetime.combine(day, dt.time(20)), "ingested_at": dt.datetime(2024, 6, 15),
                          "run_id": "known"})
     return pl.DataFrame(rows, schema=DAILY_OHLCV)

@@ -14,7 +14,7 @@ D = dt.date(2024, 6, 3)
 def bars(**overrides) -> pl.DataFrame:
     base = {"date": [D, D, D], "symbol": ["AAA", "BBB", "CCC"], "open": [10.0, 20.0, 30.0],
             "high": [11.0, 21.0, 31.0], "low": [9.0, 19.0, 29.0], "close": [10.5, 20.5, 30.5],
-            "adj_close": [10.5, 20.5, 30.5], "volume": [100, 200, 300], "provider": ["t"] * 3,
+            "adj_close": [10.5, 20.5, 30.5], "volume": [100, 200, 300], "currency": ["USD"] * 3, "provider": ["t"] * 3,
             "source_ts": [dt.datetime(2024, 6, 3, 20)] * 3, "ingested_at": [dt.datetime(2024, 6, 4)] * 3,
             "run_id": ["r"] * 3}
     base.update(overrides)

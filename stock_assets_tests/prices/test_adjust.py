@@ -48,11 +48,11 @@ def test_jumps_are_flagged_unless_a_split_explains_them():
     assert flagged.filter(pl.col("symbol") == "JUMP")["change"][0] == pytest.approx(0.4)
 
 
-def _store(warehouse, bars, actions):
+def _store(warehouse, bars, actions, currency: str = "USD"):
     lake = ParquetLake(warehouse.lake_root)
     frame = pl.DataFrame(bars, schema=["date", "symbol", "close"], orient="row").with_columns(
         open=pl.col("close"), high=pl.col("close"), low=pl.col("close"), adj_close=pl.col("close"),
-        volume=pl.lit(1000, pl.Int64), provider=pl.lit("test"), source_ts=pl.lit(None, pl.Datetime("us")),
+        volume=pl.lit(1000, pl.Int64), currency=pl.lit(currency), provider=pl.lit("test"), source_ts=pl.lit(None, pl.Datetime("us")),
         ingested_at=pl.lit(dt.datetime(2024, 1, 1)), run_id=pl.lit("r1"))
     lake.write_partitions("daily_ohlcv", sorted(set(frame["date"])), frame.select(list(DAILY_OHLCV)), DAILY_OHLCV)
     if actions:
@@ -87,3 +87,24 @@ def test_dividends_scale_earlier_prices_by_one_minus_yield(warehouse):
     adj = warehouse.query("SELECT close, dividend_factor FROM prices.daily_ohlcv_adjusted ORDER BY date")
     assert adj["close"].to_list() == pytest.approx([99.0, 99.0])
     assert adj["dividend_factor"].to_list() == pytest.approx([0.99, 1.0])
+
+
+def test_adjusted_view_gives_major_units_and_names_the_currency(warehouse):
+    """London quotes in pence (GBp): stored as traded, the adjusted view in pounds (GBP)."""
+    _store(warehouse, [(D(2024, 6, 3), "OCDO.L", 412.5), (D(2024, 6, 4), "OCDO.L", 420.0)], [], currency="GBp")
+    stored = warehouse.query("SELECT close, currency FROM prices.daily_ohlcv ORDER BY date")
+    assert stored.rows() == [(412.5, "GBp"), (420.0, "GBp")]
+    adj = warehouse.query("SELECT close, high, currency, close_as_traded, currency_as_traded "
+                          "FROM prices.daily_ohlcv_adjusted ORDER BY date")
+    assert adj["close"].to_list() == pytest.approx([4.125, 4.2])
+    assert adj["high"].to_list() == pytest.approx([4.125, 4.2])
+    assert set(adj["currency"]) == {"GBP"} and set(adj["currency_as_traded"]) == {"GBp"}
+    assert adj["close_as_traded"].to_list() == [412.5, 420.0]
+
+
+@pytest.mark.parametrize("price, currency, major", [
+    (1234.5, "GBp", (12.345, "GBP")), (990.0, "ILA", (9.9, "ILS")), (5000.0, "ZAc", (50.0, "ZAR")),
+    (10.0, "EUR", (10.0, "EUR")), (10.0, "USD", (10.0, "USD")), (10.0, None, (10.0, None))])
+def test_to_major_units(price, currency, major):
+    value, name = adjust.to_major_units(price, currency)
+    assert (value, name) == (pytest.approx(major[0]), major[1])

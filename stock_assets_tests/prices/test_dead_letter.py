@@ -52,7 +52,7 @@ def test_a_stored_bar_ends_the_streak(warehouse):
     _fail(warehouse, "GAP", D(2024, 6, 10))
     _fail(warehouse, "GAP", D(2024, 6, 11))
     bar = pl.DataFrame({"date": [D(2024, 6, 12)], "symbol": ["GAP"], "open": [1.0], "high": [1.0], "low": [1.0],
-                        "close": [1.0], "adj_close": [1.0], "volume": [1], "provider": ["yahoo"],
+                        "close": [1.0], "adj_close": [1.0], "volume": [1], "currency": ["USD"], "provider": ["yahoo"],
                         "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 12)], "run_id": ["r"]},
                        schema=DAILY_OHLCV)
     ParquetLake(warehouse.lake_root).write_partition("daily_ohlcv", D(2024, 6, 12), bar, DAILY_OHLCV)

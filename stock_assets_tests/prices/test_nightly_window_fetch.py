@@ -16,7 +16,7 @@ CALLS: list[tuple[tuple[str, ...], dt.date]] = []
 
 def _bar(day: dt.date, close: float) -> dict:
     return {"date": day, "symbol": "AAA", "open": close, "high": close, "low": close, "close": close,
-            "adj_close": close, "volume": 1000, "provider": "stub", "source_ts": None}
+            "adj_close": close, "volume": 1000, "provider": "stub", "source_ts": None, "currency": "USD"}
 
 
 class TonightOnly(PriceSource):

@@ -291,7 +291,7 @@ def test_volume_spike_is_judged_once_the_window_is_full_with_the_sample_deviatio
     frame = pl.DataFrame({"date": days, "symbol": ["VOL"] * 6, "open": [10.0] * 6, "high": [10.0] * 6,
                           "low": [10.0] * 6, "close": [10.0] * 6, "adj_close": [10.0] * 6, "volume": volumes,
                           "provider": ["t"] * 6, "source_ts": [None] * 6, "ingested_at": [None] * 6,
-                          "run_id": ["r"] * 6}, schema=DAILY_OHLCV)
+                          "run_id": ["r"] * 6, "currency": ["USD"] * 6}, schema=DAILY_OHLCV)
     lake.write_partitions("daily_ohlcv", days, frame, DAILY_OHLCV)
     with LakeQa(files(lake), days[0], days[-1], Thresholds(volume_window=5, volume_z=5.0)) as q:
         out = q.volume_spike()

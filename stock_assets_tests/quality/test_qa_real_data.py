@@ -34,7 +34,7 @@ def load_csvs(folder: Path, symbols: list[str], first: D, last: D, lake: Parquet
             volume=pl.col("Volume").cast(pl.Float64).cast(pl.Int64),
         ).filter(pl.col("date").is_between(first, last) & pl.col("close").is_not_null()))
     bars = pl.concat(frames).with_columns(
-        provider=pl.lit("csv-test"),
+        currency=pl.lit("USD"), provider=pl.lit("csv-test"),
         source_ts=pl.col("date").cast(pl.Datetime("us")) + pl.duration(hours=21),
         ingested_at=pl.lit(dt.datetime(2026, 1, 1)), run_id=pl.lit("csv-test"))
     lake.write_partitions("daily_ohlcv", calendar.sessions_between(first, last), bars, DAILY_OHLCV)

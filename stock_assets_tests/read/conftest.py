@@ -20,13 +20,13 @@ DIVIDEND = ("AAA", dt.date(2024, 6, 7), "dividend", 1.04)  # previous close 52: 
 STAMP = dt.datetime(2024, 6, 8)
 
 
-def bar_rows(symbol: str) -> pl.DataFrame:
+def bar_rows(symbol: str, currency: str = "USD") -> pl.DataFrame:
     closes = CLOSES[symbol]
     return pl.DataFrame({
         "date": WEEK, "symbol": [symbol] * 5, "open": closes, "high": [c + 1 for c in closes],
         "low": [c - 1 for c in closes], "close": closes, "adj_close": closes,
         "volume": [1000] * 5, "provider": ["test"] * 5, "source_ts": [None] * 5,
-        "ingested_at": [STAMP] * 5, "run_id": ["r1"] * 5,
+        "ingested_at": [STAMP] * 5, "run_id": ["r1"] * 5, "currency": [currency] * 5,
     }).cast(DAILY_OHLCV)
 
 

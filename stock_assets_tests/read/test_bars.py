@@ -11,7 +11,8 @@ from stock_assets import read
 from stock_assets.lib.adjusted import ADJUSTED
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.lib.symbols import InvalidSymbol
-from stock_assets_tests.read.conftest import SPLIT, WEEK, write_week
+from stock_assets.storage.lake import ParquetLake
+from stock_assets_tests.read.conftest import SPLIT, WEEK, bar_rows, write_week
 
 
 def test_none_reads_every_symbol_as_stored(week, data_dir):
@@ -112,3 +113,22 @@ def test_the_data_dir_comes_from_the_environment(week, data_dir, monkeypatch):
     monkeypatch.setenv("STOCK_ASSETS_DATA_DIR", str(data_dir))
     assert read.bars(["AAA"]).height == 5
     assert read.sql("SELECT symbol FROM prices.corporate_actions WHERE kind = 'split'")["symbol"].to_list() == [SPLIT[0]]
+
+
+def test_adjusted_is_in_major_units_and_names_both_currencies(week, data_dir):
+    """A pence series (GBp) reads adjusted in pounds, as the warehouse view does (ADR 0020);
+    the as-traded read keeps the pence and says so."""
+    pence = bar_rows("BBB", currency="GBp").with_columns(symbol=pl.lit("BBB.L"))
+    ParquetLake(data_dir / "lake").write_partitions(
+        "daily_ohlcv", WEEK, pl.concat([bar_rows("AAA"), bar_rows("BBB"), pence]), DAILY_OHLCV)
+    traded = read.bars(["BBB.L"], data_dir=data_dir)
+    assert set(traded["currency"]) == {"GBp"}
+    frame = read.bars(["BBB", "BBB.L"], adjusted=True, data_dir=data_dir)
+    london = frame.filter(pl.col("symbol") == "BBB.L")
+    assert set(london["currency"]) == {"GBP"} and set(london["currency_as_traded"]) == {"GBp"}
+    assert london["close"].to_list() == pytest.approx([c / 100 for c in traded["close"]])
+    assert london["close_as_traded"].to_list() == traded["close"].to_list()
+    assert set(frame.filter(pl.col("symbol") == "BBB")["currency"]) == {"USD"}
+    view = week.query("SELECT * FROM prices.daily_ohlcv_adjusted WHERE symbol = 'BBB.L' ORDER BY date")
+    assert london["close"].to_list() == pytest.approx(view["close"].to_list())
+    assert london["currency"].to_list() == view["currency"].to_list()

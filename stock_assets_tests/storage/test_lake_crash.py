@@ -28,7 +28,7 @@ def _bars(day: dt.date, symbols=("AAA", "BBB")) -> pl.DataFrame:
     return pl.DataFrame({"date": [day] * n, "symbol": list(symbols), "open": [1.0] * n, "high": [2.0] * n,
                          "low": [0.5] * n, "close": [1.5] * n, "adj_close": [1.5] * n, "volume": [10] * n,
                          "provider": ["t"] * n, "source_ts": [None] * n,
-                         "ingested_at": [dt.datetime(2024, 6, 4)] * n, "run_id": ["r"] * n})
+                         "ingested_at": [dt.datetime(2024, 6, 4)] * n, "run_id": ["r"] * n, "currency": ["USD"] * n})
 
 
 def _temp_of(lake: ParquetLake, day: dt.date, writer: str) -> os.PathLike:

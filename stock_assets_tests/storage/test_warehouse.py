@@ -37,8 +37,8 @@ def test_schema_creates_every_table_and_an_empty_typed_view(warehouse):
 
 def test_view_follows_the_lake_once_it_has_files(warehouse, data_dir):
     frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0], "low": [0.5],
-                          "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
-                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+                          "close": [1.5], "adj_close": [1.5], "volume": [10], "currency": ["USD"], "provider": ["t"],
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"], "currency": ["USD"]})
     ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
     warehouse.refresh_views()
     assert warehouse.count("prices.daily_ohlcv", "symbol = ?", ["A"]) == 1
@@ -145,8 +145,8 @@ def test_views_are_made_once_per_lake_state_and_again_for_a_recreated_file(wareh
     warehouse.ensure_schema()
     assert made == []  # the fixture already made them for this (empty) lake
     frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0],
-                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
-                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+                          "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "currency": ["USD"], "provider": ["t"],
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"], "currency": ["USD"]})
     ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
     warehouse.ensure_schema()  # the lake gained files: the view now reads them
     warehouse.ensure_schema()
@@ -162,7 +162,7 @@ def test_refresh_views_counts_as_made_for_the_next_ensure_schema(warehouse, data
     monkeypatch.setattr(Warehouse, "_create_price_views", lambda self, conn: (made.append(1), original(self, conn)))
     frame = pl.DataFrame({"date": [dt.date(2024, 6, 3)], "symbol": ["A"], "open": [1.0], "high": [2.0],
                           "low": [0.5], "close": [1.5], "adj_close": [1.5], "volume": [10], "provider": ["t"],
-                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
+                          "source_ts": [None], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"], "currency": ["USD"]})
     ParquetLake(data_dir / "lake").write_partitions("daily_ohlcv", [dt.date(2024, 6, 3)], frame, DAILY_OHLCV)
     warehouse.refresh_views()
     warehouse.ensure_schema()  # the same lake state: not made again

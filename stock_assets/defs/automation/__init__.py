@@ -7,6 +7,7 @@ from stock_assets.defs.automation.dead_runs import dead_run_reaper
 from stock_assets.defs.automation.intraday_sensor import intraday_snapshot
 from stock_assets.defs.automation.jobs import daily_prices_job, intraday_job, qa_recheck_job, universe_job
 from stock_assets.defs.automation.maintenance import weekly_maintenance_job
+from stock_assets.defs.automation.markets_schedule import markets_evening_schedule
 from stock_assets.defs.automation.schedules import (
     nightly_prices_schedule,
     weekly_maintenance_schedule,
@@ -15,6 +16,7 @@ from stock_assets.defs.automation.schedules import (
 
 defs = dg.Definitions(
     jobs=[universe_job, daily_prices_job, intraday_job, qa_recheck_job, weekly_maintenance_job],
-    schedules=[nightly_prices_schedule, weekly_maintenance_schedule, weekly_qa_recheck_schedule],
+    schedules=[nightly_prices_schedule, weekly_maintenance_schedule, weekly_qa_recheck_schedule,
+               markets_evening_schedule],
     sensors=[intraday_snapshot, run_failure_alerts, asset_check_alerts, dead_run_reaper],
 )

@@ -20,7 +20,9 @@ REAP_EVERY_SECONDS = 60
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Fails every STARTED run of this host whose process is gone (SIGKILL, out of memory, "
-        "reboot), with a message saying it died, and releases its concurrency slots. Launches nothing."
+        "reboot), with a message saying it died, and releases its concurrency slots. Launches nothing. "
+        "Missed ticks: nothing lost; the next tick finds every run that died meanwhile (and every "
+        "run's start does the same check)."
     ),
 )
 def dead_run_reaper(context: dg.SensorEvaluationContext) -> dg.SkipReason:

@@ -81,6 +81,7 @@ def _metadata(rows: pl.DataFrame, snap: snapshot.Snapshot) -> dict:
         "worst_status": dg.MetadataValue.text(kpis.worst(rows["status"].to_list())),
         "kpis": dg.MetadataValue.md(markdown.table(table)),
         "lagging": dg.MetadataValue.md(markdown.table(snap.lagging)),
+        "markets": dg.MetadataValue.md(markdown.table(snap.markets)),
         "unexplained_jumps_table": dg.MetadataValue.md(
             markdown.table(snap.jumps.filter(~pl.col("explained")))),
         "dagster/row_count": dg.MetadataValue.int(rows.height),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from stock_assets.lib import calendar, dashboard_metrics as metrics
+from stock_assets.lib import calendar, dashboard_metrics as metrics, market_sessions
 from stock_assets.lib.schema import REQUIRED_NOT_NULL
 from stock_assets.read import daily
 from stock_assets.storage.warehouse import Warehouse
@@ -56,6 +56,7 @@ class Snapshot:
     qa_open: pl.DataFrame
     qa_summary: pl.DataFrame
     extra: dict = field(default_factory=dict)
+    markets: pl.DataFrame = field(default_factory=pl.DataFrame)  # the per-market breakdown (ADR 0019)
 
     @property
     def values(self) -> dict[str, float]:
@@ -87,7 +88,7 @@ def latest_session(wh: Warehouse, now: dt.datetime) -> dt.date:
 def build(wh: Warehouse, as_of: dt.date, rules: SnapshotRules = SnapshotRules()) -> Snapshot:
     """Read the warehouse and compute every frame of the snapshot."""
     start = as_of - dt.timedelta(days=rules.window_days)
-    tickers = wh.query("SELECT yahoo_symbol, name, status, first_seen, delisted_on FROM universe.tickers")
+    tickers = wh.query("SELECT yahoo_symbol, name, status, first_seen, delisted_on, calendar FROM universe.tickers")
     active = tickers.filter(pl.col("status") == "active")["yahoo_symbol"].to_list()
     last_bars = (
         daily.read(wh.lake_root, None, as_of - dt.timedelta(days=LOOKBACK_DAYS), as_of, columns=["symbol", "date"])
@@ -102,13 +103,18 @@ def build(wh: Warehouse, as_of: dt.date, rules: SnapshotRules = SnapshotRules())
         "SELECT symbol, ex_date, value FROM prices.corporate_actions WHERE kind = 'split' AND ex_date BETWEEN ? AND ?",
         [start, as_of],
     )
-    behind, late = metrics.lagging(last_bars, active, as_of, rules.max_behind)
+    symbols = sorted(set(active) | set(last_bars["symbol"].to_list()))
+    calendars = market_sessions.calendars_of(symbols, dict(tickers.select("yahoo_symbol", "calendar").iter_rows()))
+    in_use = sorted(set(calendars.values()) | {calendar.EXCHANGE})
+    behind, late = metrics.lagging(last_bars, active, as_of, rules.max_behind, calendars)
+    missing = metrics.missing_dates(window, {n: calendar.sessions_between(start, as_of, n) for n in in_use}, calendars)
     changes_since = metrics.month_start(as_of, 5)
     return Snapshot(
         as_of=as_of, window_start=start, rules=rules, active=active,
         changes=metrics.universe_changes(tickers, min(changes_since, start), as_of),
         behind=behind, lagging=late,
-        missing=metrics.missing_dates(window, calendar.sessions_between(start, as_of)),
+        missing=missing,
+        markets=metrics.per_market(calendars, active, window, late, missing, as_of),
         nulls=metrics.null_fields(window, list(REQUIRED_NOT_NULL)),
         zero_volume=metrics.zero_volume(window),
         jumps=metrics.price_jumps(bars, splits, start, rules.jump_threshold),

@@ -20,7 +20,7 @@ from stock_assets.defs.prices.sources import FetchResult, PriceSource
 from stock_assets.defs.prices.step_retry import retried_when_transient
 from stock_assets.storage import dead_letter
 from stock_assets.storage.resource import WarehouseResource
-from stock_assets.lib import calendar, markdown, self_heal
+from stock_assets.lib import calendar, markdown, market_sessions, self_heal
 from stock_assets.lib.schema import CORPORATE_ACTIONS, DAILY_OHLCV
 
 OWNERS = ["team:data-platform"]
@@ -67,18 +67,18 @@ def refuse_stale_universe(context: dg.AssetExecutionContext, wh, sessions: list[
         "override": self_heal.OVERRIDE_CONFIG})
 
 
-def refuse_unclosed(days: list[dt.date], now: dt.datetime) -> None:
-    """A session still trading (or in the future) has no final bar: refuse it, clearly."""
-    aware = now.replace(tzinfo=dt.UTC)
-    for day in days:
-        if not calendar.has_closed(day, aware):
-            closes = calendar.session_close(day) if calendar.is_session(day) else None
-            when = f" (it closes {closes:%Y-%m-%d %H:%M} UTC)" if closes else ""
-            raise dg.Failure(
-                description=f"session {day} has not closed yet{when}; daily bars exist only after the close. "
-                "Run this partition after 16:30 ET.",
-                metadata={"partition": day.isoformat()},
-            )
+def refuse_unclosed(days: list[dt.date], now: dt.datetime,
+                    calendars: tuple[str, ...] = (calendar.EXCHANGE,)) -> market_sessions.SessionPlan:
+    """A day on which no market in use has closed yet has no final bar: refuse it, clearly.
+
+    Returns the plan: each calendar's closed sessions among `days`, and the markets still
+    trading on a day another market has closed (pending: a later run fetches them).
+    """
+    try:
+        return market_sessions.plan(days, calendars, now.replace(tzinfo=dt.UTC))
+    except market_sessions.SessionNotClosed as err:
+        raise dg.Failure(description=f"{err} Run this partition after the market's close (16:30 ET for NYSE).",
+                         metadata={"partition": err.day.isoformat()}) from None
 
 
 @dg.multi_asset(
@@ -135,9 +135,13 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
                      warehouse: WarehouseResource):
     days = window_days(context)
     now = _utcnow()
-    refuse_unclosed(days, now)
-    sessions = [d for d in days if calendar.is_session(d)]
     wh = warehouse.open()
+    universe, calendars = _universe_calendars(wh, days)
+    plan = refuse_unclosed(days, now, tuple(sorted(set(calendars.values()))))
+    sessions = plan.all_sessions
+    own = {s: plan.for_symbol(c) for s, c in calendars.items()}
+    for name, pending in sorted(plan.pending.items()):
+        context.log.info(f"{name}: {', '.join(map(str, pending))} still trading; left for a run after its close")
     lake = warehouse.lake
     started = time.monotonic()
     run_id = context.run.run_id
@@ -146,21 +150,25 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
     stored = records.stored_rows(lake, days)
     refetched: list[str] = []
     if sessions:
-        symbols = _symbols(wh, min(sessions))
-        context.log.info(f"fetching {len(symbols)} symbols x {len(sessions)} sessions from {source.provider}")
+        symbols = [s for s in universe if own[s]]
+        context.log.info(f"fetching {len(symbols)} symbols x {len(sessions)} sessions from {source.provider} "
+                         f"(markets: {', '.join(n for n, d in sorted(plan.sessions.items()) if d)})")
         previous = records.previous_closes(lake, min(sessions))
         try:
             result, refetched = nightly_fetch.fetch_lacking(
-                source, symbols, sessions, stored, previous, context.log.info, config.full_refetch)
+                source, symbols, sessions, stored, previous, context.log.info, config.full_refetch, own)
         except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as err:
             _record_cancelled(context, wh, err, symbols, sessions, source.provider, started, now)
             raise
     else:
         symbols = []
         result = FetchResult.empty()
-        context.log.info(f"{days[0]}..{days[-1]}: market closed (XNYS holiday or weekend); storing zero rows")
+        context.log.info(f"{days[0]}..{days[-1]}: every market in use closed (holiday or weekend); storing zero rows")
     bars, refused = records.quarantine(result.bars, max(sessions) if sessions else None)
-    failures = result.failures + refused
+    bars, wrong_unit = records.unit_quarantine(bars, previous if sessions else {},
+                                               result.actions.filter(pl.col("kind") == "split"),
+                                               max(sessions) if sessions else None)
+    failures = result.failures + refused + wrong_unit
     skipped = records.skipped_as_dead(wh, min(sessions), max(sessions)) if sessions else []
     report = records.record_fetch(wh, result, failures, run_id, source.provider, sessions,
                                   len(symbols), time.monotonic() - started, now, skipped)
@@ -178,6 +186,7 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
     stamped = pl.concat([kept.select(list(DAILY_OHLCV)), fresh], how="vertical_relaxed").sort("date", "symbol")
     if "daily_ohlcv" in context.op_execution_context.selected_output_names:
         meta = _bars_metadata(stamped, days, sessions, symbols, failures)
+        meta.update(_market_metadata(stamped, calendars, plan))
         meta.update(_report_metadata(report, refetched, newly_dead, fresh.height))
         meta["dead_letter_skipped"] = dg.MetadataValue.int(wh.count("ops.dead_letter"))
         yield dg.Output(stamped, output_name="daily_ohlcv", metadata=meta)
@@ -218,11 +227,34 @@ def _record_cancelled(context, wh, err, symbols, sessions, provider, started, no
     context.log.warning(f"run stopped mid-fetch: nothing stored; {len(unfetched)} symbol(s) recorded as YFCANCELLED")
 
 
-def _symbols(wh, start: dt.date) -> list[str]:
+def _universe_calendars(wh, days: list[dt.date]) -> tuple[list[str], dict[str, str]]:
+    """The symbols to fetch and each one's calendar; none when no market in CALENDARS traded.
+
+    A window no market trades in (a weekend-only or all-holiday range) needs no universe.
+    """
+    if not any(calendar.is_session(d, n) for d in days for n in calendar.CALENDARS):
+        return [], {}
     try:
-        return records.symbols_for(wh, start)
+        symbols = records.symbols_for(wh, min(days))
     except records.UniverseMissing as err:
+        if not any(calendar.is_session(d) for d in days):
+            return [], {}
         raise dg.Failure(description=str(err)) from err
+    return symbols, records.symbol_calendars(wh, symbols)
+
+
+def _market_metadata(bars: pl.DataFrame, calendars: dict[str, str], plan) -> dict:
+    """Rows, symbols and sessions per market (calendar): the run's view beyond the US."""
+    if not calendars:
+        return {}
+    cal = pl.DataFrame({"symbol": list(calendars), "calendar": list(calendars.values())})
+    per = (bars.join(cal, on="symbol", how="left").group_by("calendar")
+           .agg(rows=pl.len(), symbols=pl.col("symbol").n_unique(), currency=pl.col("currency").drop_nulls().unique().sort().str.join(",")))
+    table = {r["calendar"]: {"rows": r["rows"], "symbols": r["symbols"], "currency": r["currency"],
+                             "sessions": [str(d) for d in plan.sessions.get(r["calendar"], [])]}
+             for r in per.iter_rows(named=True)}
+    return {"markets": dg.MetadataValue.json(table),
+            "markets_pending": dg.MetadataValue.json({k: [str(d) for d in v] for k, v in plan.pending.items()})}
 
 
 def _bars_metadata(bars: pl.DataFrame, days, sessions, symbols, failures) -> dict:

@@ -57,13 +57,15 @@ def _replace_symbols(result: FetchResult, again: FetchResult, symbols: list[str]
 def fetch_lacking(
     source: PriceSource, symbols: list[str], sessions: list[dt.date], stored: pl.DataFrame,
     previous: dict[str, tuple[dt.date, float]], log: Callable[[str], None], full_refetch: bool = False,
+    own: dict[str, list[dt.date]] | None = None,
 ) -> tuple[FetchResult, list[str]]:
     """Fetch what each symbol lacks; refetch implausible ones once. Returns (result, refetched).
 
     On an interrupt the exception is re-raised with `.unfetched_symbols` naming every symbol
-    whose rows had not arrived yet.
+    whose rows had not arrived yet. `own` maps a symbol to its own market's sessions (ADR 0019):
+    bars on other days (a closed market's, or a market still trading) are not kept.
     """
-    groups = records.lacking(symbols, sessions, stored, full_refetch)
+    groups = records.lacking(symbols, sessions, stored, full_refetch, own)
     asked = sum(len(g) for g in groups.values())
     log(f"incremental: {len(symbols) - asked} of {len(symbols)} symbols already stored for the window; "
         f"asking for {asked} in {len(groups)} group(s) by first missing session")
@@ -94,7 +96,13 @@ def fetch_lacking(
     merged = _merge(results)
     merged.stats["asked"] = asked
     merged.stats["refetched"] = len(refetched)
-    merged.stats["expected_rows"] = sum(len([d for d in sessions if d >= f]) * len(g) for f, g in groups.items())
+    merged.stats["expected_rows"] = sum(len([d for d in (own or {}).get(s, sessions) if d >= f])
+                                        for f, g in groups.items() for s in g)
+    if own is not None and merged.bars.height:
+        allowed = pl.DataFrame([(s, d) for s, days in own.items() for d in days],
+                               schema={"symbol": pl.String, "date": pl.Date}, orient="row")
+        kept = merged.bars.join(allowed, on=["symbol", "date"], how="semi")
+        merged = FetchResult(bars=kept, actions=merged.actions, failures=merged.failures, stats=merged.stats)
     # rows already stored are kept as they are: a rerun stores nothing twice
     if stored.height and merged.bars.height and not full_refetch:
         fresh = merged.bars.join(stored.select("date", "symbol"), on=["date", "symbol"], how="anti")

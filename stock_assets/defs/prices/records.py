@@ -8,7 +8,7 @@ import json
 import polars as pl
 
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult
-from stock_assets.lib import validation
+from stock_assets.lib import market_sessions, unit_error, validation
 from stock_assets.lib.errors import ErrorCode
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage.lake import ParquetLake
@@ -77,6 +77,12 @@ def universe_refreshed_at(warehouse: Warehouse) -> dt.datetime | None:
         "(SELECT max(last_seen) FROM universe.tickers))")
 
 
+def symbol_calendars(warehouse: Warehouse, symbols: list[str]) -> dict[str, str]:
+    """Each symbol's trading calendar: `universe.tickers.calendar`, else read from the symbol's form."""
+    known = dict(warehouse.query("SELECT yahoo_symbol, calendar FROM universe.tickers").iter_rows())
+    return market_sessions.calendars_of(symbols, known)
+
+
 def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
     """The rows the lake already holds for the run's days (kept as they are on a rerun)."""
     if not days:
@@ -85,17 +91,26 @@ def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
 
 
 def lacking(symbols: list[str], sessions: list[dt.date], stored: pl.DataFrame,
-            full_refetch: bool = False) -> dict[dt.date, list[str]]:
+            full_refetch: bool = False, own: dict[str, list[dt.date]] | None = None) -> dict[dt.date, list[str]]:
     """What each symbol lacks, grouped: first missing session -> symbols to fetch from there.
 
     The incremental rule: a symbol already stored for every session of the window is not
     asked for at all; one that lacks some is fetched from its first missing session to the
     window's end (one request each, whatever the gap), so missed nights are caught up.
+    `own` gives a symbol's own market's sessions when they differ from `sessions` (ADR 0019):
+    a symbol lacks only those, and one whose market did not trade in the window lacks nothing.
     """
     if not sessions:
         return {}
+    if own is not None:
+        symbols = [s for s in symbols if own.get(s, sessions)]
     if full_refetch or not stored.height:
-        return {min(sessions): list(symbols)} if symbols else {}
+        if own is None or not symbols:
+            return {min(sessions): list(symbols)} if symbols else {}
+        groups_all: dict[dt.date, list[str]] = {}
+        for sym in symbols:
+            groups_all.setdefault(min(own.get(sym, sessions)), []).append(sym)
+        return groups_all
     have: dict[str, set[dt.date]] = {}
     for (sym,), part in stored.select("symbol", "date").partition_by("symbol", as_dict=True).items():
         have[sym] = set(part["date"].to_list())
@@ -103,7 +118,8 @@ def lacking(symbols: list[str], sessions: list[dt.date], stored: pl.DataFrame,
     groups: dict[dt.date, list[str]] = {}
     for sym in symbols:
         got = have.get(sym, set())
-        first = next((d for d in ordered if d not in got), None)
+        mine = sorted(own[sym]) if own is not None and sym in own else ordered
+        first = next((d for d in mine if d not in got), None)
         if first is not None:
             groups.setdefault(first, []).append(sym)
     return groups
@@ -167,6 +183,31 @@ def quarantine(bars: pl.DataFrame, last_session: dt.date | None) -> tuple[pl.Dat
         for (sym,), rows in bad.partition_by("symbol", as_dict=True).items()
     ]
     return good, failures
+
+
+def unit_quarantine(bars: pl.DataFrame, previous: dict[str, tuple[dt.date, float]], splits: pl.DataFrame,
+                    last_session: dt.date | None) -> tuple[pl.DataFrame, list[FetchFailure]]:
+    """Fetched rows in the wrong unit (Yahoo's 100x pence/pounds switch) are never stored in silence.
+
+    Each symbol's fetched closes, seeded with its last stored close, go through
+    lib/unit_error.py; flagged fetched rows are quarantined (not stored) and recorded as
+    YFPARSE with the evidence, so the next run fetches them again (ADR 0020).
+    """
+    if not bars.height:
+        return bars, []
+    seed = pl.DataFrame({"symbol": list(previous), "date": [v[0] for v in previous.values()],
+                         "close": [float(v[1]) for v in previous.values()]},
+                        schema={"symbol": pl.String, "date": pl.Date, "close": pl.Float64})
+    seed = seed.join(bars.select("symbol", "currency").unique(subset=["symbol"]), on="symbol", how="inner")
+    series = pl.concat([seed, bars.select("symbol", "date", "close", "currency")], how="vertical_relaxed")
+    flagged = unit_error.unit_switches(series, splits).join(bars.select("symbol", "date"), on=["symbol", "date"],
+                                                             how="semi")
+    if not flagged.height:
+        return bars, []
+    failures = [FetchFailure(symbol=sym, code=ErrorCode.YFPARSE, session=last_session,
+                             message=f"{rows.height} row(s) quarantined: 100x unit switch ({rows['details'][0]})")
+                for (sym,), rows in flagged.partition_by("symbol", as_dict=True).items()]
+    return bars.join(flagged.select("symbol", "date"), on=["symbol", "date"], how="anti"), failures
 
 
 def fetch_report(result: FetchResult, failures: list[FetchFailure], requested: int,

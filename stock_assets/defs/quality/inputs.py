@@ -39,6 +39,11 @@ def expected_symbols(wh: Warehouse, first_session: dt.date | None) -> list[str] 
         return None
 
 
+def calendars(wh: Warehouse, symbols: list[str] | None) -> dict[str, str]:
+    """Each expected symbol's calendar (universe.tickers.calendar, else read from the symbol)."""
+    return records.symbol_calendars(wh, symbols) if symbols else {}
+
+
 def fetch_reports(wh: Warehouse, start: dt.date, end: dt.date) -> pl.DataFrame:
     wh.ensure_schema()
     return wh.query(

@@ -42,14 +42,19 @@ def daily_ohlcv_checks(context: dg.AssetCheckExecutionContext, config: QaConfig,
     days = sorted(parse_partition_key(k) for k in context.partition_keys)
     t = config.thresholds()
     wh = warehouse.open()
-    sessions = [d for d in days if calendar.is_session(d)]
+    # the sessions of the markets in use (ADR 0019); each symbol is then judged on its own calendar
+    first = next((d for d in days if any(calendar.is_session(d, n) for n in calendar.CALENDARS)), None)
+    expected = inputs.expected_symbols(wh, first)
+    calendars = inputs.calendars(wh, expected)
+    in_use = set(calendars.values()) or {calendar.EXCHANGE}
+    sessions = [d for d in days if any(calendar.is_session(d, n) for n in in_use)]
     selected = {key.name for key in context.selected_asset_check_keys}
-    closed = [d.isoformat() for d in days if not calendar.is_session(d)]
+    closed = [d.isoformat() for d in days if d not in sessions]
     extra = {"market_closed": dg.MetadataValue.json(closed)} if closed else {}
     evaluated = []
     started = time.monotonic()
     with LakeQa(inputs.lake_files(warehouse.lake), days[0], days[-1], t, splits=inputs.splits(wh),
-                expected=inputs.expected_symbols(wh, sessions[0] if sessions else None)) as qa:
+                expected=expected, calendars=calendars) as qa:
         for name in LAKE_CHECKS:
             if name in selected:
                 begun = time.monotonic()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import polars as pl
 
-from stock_assets.lib import synthetic
+from stock_assets.lib import synthetic, synthetic_markets
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.listings.common import row
 from stock_assets.lib.symbols import Rejected
@@ -56,16 +56,33 @@ class SyntheticUniverseSource(UniverseSource):
 
     ticker_count: int = 500
     seed: int = 7
+    markets: list[str] = list(synthetic_markets.DEFAULT_MARKETS)  # lib/synthetic_markets.py MARKETS
 
     def scrape(self, as_of: dt.date, extra_sources: Sequence[str] = ()) -> Listing:
-        listed = synthetic.listing(self.ticker_count, as_of, self.seed)
-        rows = [
-            row(t.symbol, t.symbol, t.name, t.exchange, is_etf=t.is_etf, sector=t.sector,
-                date_added=t.listed_on.isoformat(), source="synthetic")
-            for t in listed
-        ]  # an UnknownMarket here is a bug in the synthetic exchange: it fails loudly
-        return Listing(rows=pl.DataFrame(rows, schema=LISTING_COLUMNS), sources=["synthetic"])
+        listed = synthetic.listing(self.ticker_count, as_of, self.seed, tuple(self.markets))
+        rows = pl.DataFrame(
+            {
+                "symbol": [t.symbol for t in listed],
+                "yahoo_symbol": [t.symbol for t in listed],
+                "name": [t.name for t in listed],
+                "exchange": [t.exchange for t in listed],
+                "sector": [t.sector for t in listed],
+                "sub_industry": [None for _ in listed],
+                "is_etf": [t.is_etf for t in listed],
+                "date_added": [t.listed_on.isoformat() for t in listed],
+                "cik": [None for _ in listed],
+                "source": "synthetic",
+                "calendar": [t.calendar for t in listed],
+                "currency": [t.currency for t in listed],
+                "asset_class": [t.asset_class for t in listed],
+                "isin": [None for _ in listed],
+            },
+            schema=LISTING_COLUMNS,
+        )
+        return Listing(rows=rows, sources=["synthetic"])
 
     def expected_count(self, sources: Sequence[str]) -> tuple[int, int]:
         # Synthetic tickers list and delist over time; at least half are listed on any day.
-        return (max(1, self.ticker_count // 2), self.ticker_count)
+        more = len(synthetic_markets.specs(tuple(self.markets)))
+        us = self.ticker_count if "us" in self.markets else 0
+        return (max(1, us // 2 + more), us + more)

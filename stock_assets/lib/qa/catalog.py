@@ -54,8 +54,13 @@ CHECKS: dict[str, CheckInfo] = {c.name: c for c in (
     CheckInfo("price_jump", ERROR,
               "No close-to-close move above 75 % (max_move, either direction) that a split in "
               "prices.corporate_actions does not explain (the move must match 1/ratio within 25 %).", True),
-    CheckInfo("iqr_jump", INFO, "No move above Q3 + 3 x IQR of that symbol's own split-adjusted moves.", False),
-    CheckInfo("volume_spike", INFO, "No volume whose rolling 20-session z-score exceeds 5.", False),
+    CheckInfo("unit_switch", ERROR,
+              "No block of rows 100x off its series' unit (Yahoo's pence/pounds switch) that a split does not "
+              "explain; each finding carries the factor that corrects it.", True),
+    CheckInfo("iqr_jump", INFO, "No move above Q3 + 3 x IQR of that symbol's own split-adjusted moves "
+              "(a continuous future's front-month roll explains one).", False),
+    CheckInfo("volume_spike", INFO, "No volume whose rolling 20-session z-score exceeds 5 "
+              "(a continuous future's front-month roll explains one).", False),
     CheckInfo("fetch_errors", WARN,
               "Fetch error share at most 5 % of the symbols requested; API latency p95 at most 5 s.", False),
     CheckInfo("great_expectations", ERROR, "The Great Expectations suite `daily_ohlcv` passes on the partition.", True),

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, market_sessions, unit_error
 from stock_assets.lib.qa.catalog import Thresholds
 from stock_assets.lib.qa.history import HistoryChecks
 from stock_assets.lib.schema import DAILY_OHLCV, REQUIRED_NOT_NULL, schema_differences
@@ -43,19 +43,24 @@ class LakeQa:
 
     `files` maps each partition day to its Parquet file (ParquetLake.partition_files);
     `splits` holds (symbol, ex_date, value) of known splits; `expected` the symbols the
-    universe says were active (None: no universe, completeness is skipped).
+    universe says were active (None: no universe, completeness is skipped); `calendars` each
+    symbol's trading calendar (missing ones are read from the symbol's form): completeness,
+    missing dates and lag are judged on each symbol's own market's sessions (ADR 0019).
     """
 
     def __init__(self, files: dict[dt.date, Path], start: dt.date, end: dt.date,
                  thresholds: Thresholds | None = None, splits: pl.DataFrame | None = None,
-                 expected: list[str] | None = None, memory_limit: str = "800MB", threads: int = 2):
+                 expected: list[str] | None = None, memory_limit: str = "800MB", threads: int = 2,
+                 calendars: dict[str, str] | None = None):
         self.t = thresholds or Thresholds()
         self.start, self.end = start, end
-        self.sessions = calendar.sessions_between(start, end)
+        self.calendars = market_sessions.calendars_of(expected or [], calendars or {})
+        in_use = sorted(set(self.calendars.values()) | {calendar.EXCHANGE})
+        self.sessions = sorted({d for n in in_use for d in calendar.sessions_between(start, end, n)})
         lookback = max(self.t.lookback_sessions, self.t.volume_window + 1)
-        everything = calendar.all_sessions()
+        everything = calendar.all_weekdays()  # the look-back counts weekdays (the partitions)
         if self.sessions:
-            first, last = calendar.session_index(self.sessions[0]), calendar.session_index(self.sessions[-1])
+            first, last = calendar.weekday_index(self.sessions[0]), calendar.weekday_index(self.sessions[-1])
         else:
             first = last = 0
         self.scan_start = everything[max(first - lookback, 0)] if self.sessions else start
@@ -70,7 +75,7 @@ class LakeQa:
         self.conn.execute(f"SET temp_directory = {literal(Path(tempfile.gettempdir()) / 'stock_assets_duckdb')}")
         self._register()
         self.history = HistoryChecks(self.scan_files, self.t, self.start, self.end, self.scan_start,
-                                     _split_rows(splits), expected)
+                                     _split_rows(splits), expected, calendars)
 
     def _register(self) -> None:
         self.conn.register("expected", pl.DataFrame({"symbol": self.expected or []}, schema={"symbol": pl.String}).to_arrow())
@@ -150,24 +155,39 @@ class LakeQa:
         if self.expected is None:
             return Outcome(True, failures(pl.DataFrame()), {"sessions": len(self.sessions)},
                            "no universe to compare with: skipped", threshold=self.t.min_completeness)
-        n = len(self.expected)
-        per_day = (self.history.present_per_session() if self.scan_files else
-                   pl.DataFrame({"date": self.sessions, "present": [0] * len(self.sessions)},
-                                schema={"date": pl.Date, "present": pl.Int64}))
-        per_day = per_day.with_columns(share=(pl.col("present") / n) if n else pl.lit(1.0))
+        per_day = self.completeness_per_market()
         failing = per_day.filter(pl.col("share") < self.t.min_completeness)
-        self.conn.register("failing_days", failing.select("date", "share").to_arrow())
+        self.conn.register("failing_days", failing.select("calendar", "date", "share", "expected").to_arrow())
+        self.conn.register("expected_cal", pl.DataFrame(
+            {"symbol": list(self.calendars), "calendar": list(self.calendars.values())},
+            schema={"symbol": pl.String, "calendar": pl.String}).to_arrow())
         bad = self._pl("""
             SELECT f.date, e.symbol, f.share::DOUBLE AS value, 'no row; ' || round(f.share * 100, 2) || ' % of '
-                   || ? || ' active symbols present' AS details
-            FROM failing_days f CROSS JOIN expected e
+                   || f.expected || ' active ' || f.calendar || ' symbols present' AS details
+            FROM failing_days f JOIN expected_cal e ON e.calendar = f.calendar
             ANTI JOIN cur c ON c.date = f.date AND c.symbol = e.symbol
-            ORDER BY f.date, e.symbol""", [n])
+            ORDER BY f.date, e.symbol""")
         worst = float(per_day["share"].min()) if per_day.height else 1.0
+        markets = {r["calendar"]: round(float(r["worst"]), 4)
+                   for r in per_day.group_by("calendar").agg(worst=pl.col("share").min()).iter_rows(named=True)}
         return Outcome(failing.height == 0, failures(bad),
                        {"worst_share": round(worst, 4), "min_share": self.t.min_completeness,
-                        "expected_symbols": n, "sessions": per_day.height, "failing_sessions": failing.height},
+                        "expected_symbols": len(self.expected), "sessions": per_day["date"].n_unique(),
+                        "failing_sessions": failing.height, "worst_share_by_market": markets},
                        threshold=self.t.min_completeness)
+
+    def completeness_per_market(self) -> pl.DataFrame:
+        """(calendar, date, present, expected, share) for each market's own sessions in the range."""
+        frames = []
+        for name in sorted(set(self.calendars.values())):
+            n = sum(1 for c in self.calendars.values() if c == name)
+            days = calendar.sessions_between(self.start, self.end, name)
+            got = (self.history.present_per_session(name) if self.scan_files else
+                   pl.DataFrame({"date": days, "present": [0] * len(days)}, schema={"date": pl.Date, "present": pl.Int64}))
+            frames.append(got.with_columns(calendar=pl.lit(name), expected=pl.lit(n, pl.Int64),
+                                           share=pl.col("present") / n))
+        schema = {"date": pl.Date, "present": pl.Int64, "calendar": pl.String, "expected": pl.Int64, "share": pl.Float64}
+        return pl.concat(frames).cast(schema) if frames else pl.DataFrame(schema=schema)
 
     # -- history rules (lib/qa/history.py) ------------------------------------------------------------
     def missing_dates(self) -> Outcome:
@@ -181,6 +201,30 @@ class LakeQa:
 
     def iqr_jump(self) -> Outcome:
         return self.history.iqr_jump()
+
+    def unit_switch(self) -> Outcome:
+        """Yahoo's 100x unit switch (lib/unit_error.py) in the range, seen against the look-back.
+
+        The ordered pass marks symbols with a 100x close-to-close step; only their rows are read
+        again (with their currency), so the common case (none) costs nothing more.
+        """
+        h = self.history
+        h._run()
+        names = sorted(h.names[k] for k in h.unit_candidates)
+        numbers = {"symbols_with_100x_steps": len(names)}
+        if not names:
+            return Outcome(True, pl.DataFrame(schema=FAILURE_SCHEMA), {**numbers, "rows": 0}, threshold=100.0)
+        files = [str(p) for d, p in sorted(self.scan_files.items()) if d <= self.end]
+        self._view("unit_rows", files, "*")
+        self.conn.register("unit_symbols", pl.DataFrame({"symbol": names}).to_arrow())
+        has_currency = "currency" in self._pl("SELECT * FROM unit_rows LIMIT 0").columns
+        series = self._pl(f"""SELECT date, symbol, close, {'currency' if has_currency else 'NULL::VARCHAR AS currency'}
+                              FROM unit_rows SEMI JOIN unit_symbols USING (symbol) ORDER BY symbol, date""")
+        splits = h.splits.filter(pl.col("symbol").is_in(names)) if h.splits is not None else None
+        found = unit_error.unit_switches(series, splits).filter(pl.col("date").is_between(self.start, self.end))
+        bad = found.select("date", "symbol", value=pl.col("factor"), details=pl.col("details"),
+                           close=pl.col("close"), corrected_close=pl.col("close") * pl.col("factor"))
+        return Outcome(bad.height == 0, failures(bad), {**numbers, "rows": bad.height}, threshold=100.0)
 
     def volume_spike(self) -> Outcome:
         return self.history.volume_spike()

@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, futures
 from stock_assets.lib.qa.ordered_pass import DailyPass, concat_parts
 from stock_assets.lib.validation import Outcome
 
@@ -37,25 +37,29 @@ class HistoryChecks(DailyPass):
             details=pl.format("{} rows for one (date, symbol)", pl.col("len"))).sort("date", "symbol")
         return Outcome(False, bad, {"duplicate_keys": bad.height, "duplicate_rows": int(bad["value"].sum())})
 
-    def present_per_session(self) -> pl.DataFrame:
-        """(date, present): distinct expected symbols with a row, per session of the range."""
+    def present_per_session(self, name: str = calendar.EXCHANGE) -> pl.DataFrame:
+        """(date, present): distinct expected symbols of calendar `name` with a row, per its session of the range."""
         self._run()
-        got = dict(self._present)
-        days = calendar.sessions_between(self.start, self.end)
+        k = self.calendar_names.index(name)
+        got = {d: int(per[k]) for d, per in self._present}
+        days = calendar.sessions_between(self.start, self.end, name)
         return pl.DataFrame({"date": days, "present": [got.get(d, 0) for d in days]},
                             schema={"date": pl.Date, "present": pl.Int64})
 
     def missing_dates(self) -> Outcome:
         scope = (self.scan_start, self.end)
         self._run()
-        sessions = calendar.all_sessions()
+        weekdays = calendar.all_weekdays()
         rows = []
         for codes, prev, i in self._gaps:
             for k, p in zip(codes.tolist(), prev.tolist()):
+                own = self.counts[self._state["cal"][k]]
+                n = int(own[i - 1] - own[p])
                 for j in range(p + 1, i):
-                    if scope[0] <= sessions[j] <= scope[1]:
-                        rows.append((sessions[j], self.names[k], float(i - p - 1),
-                                     f"no row between {sessions[p]} and {sessions[i]} ({i - p - 1} sessions)"))
+                    if own[j] > own[j - 1] and scope[0] <= weekdays[j] <= scope[1]:
+                        rows.append((weekdays[j], self.names[k], float(n),
+                                     f"no row between {weekdays[p]} and {weekdays[i]} ({n} sessions of "
+                                     f"{self.calendar_names[self._state['cal'][k]]})"))
         bad = pl.DataFrame(rows, schema=FAILURE_SCHEMA, orient="row").sort("symbol", "date")
         return Outcome(bad.height == 0, bad, {"missing_sessions": bad.height, "symbols": bad["symbol"].n_unique(),
                                               "window_start": str(scope[0])}, scope=scope)
@@ -67,9 +71,11 @@ class HistoryChecks(DailyPass):
         if as_of is None:
             return Outcome(True, _EMPTY, {"lagging_symbols": 0}, "no sessions or rows in the window", scope=scope)
         day, i = as_of
-        sessions = calendar.all_sessions()
+        sessions = calendar.all_weekdays()
         n = len(self.names)
-        behind = i - last_idx[:n]
+        # sessions of each symbol's own market after its latest row, up to the as-of day
+        cal = self._state["cal"][:n]
+        behind = self.counts[cal, i] - self.counts[cal, np.maximum(last_idx[:n], 0)]
         seen = last_idx[:n] >= 0
         wanted = np.array([s in self.expected for s in self.names], dtype=bool) if expected is not None else seen
         lagging = np.nonzero(seen & wanted & (behind > self.t.max_lag_sessions))[0]
@@ -114,7 +120,7 @@ class HistoryChecks(DailyPass):
         qc = q["code"].to_numpy()
         limit[qc] = np.where(q["n"].to_numpy() >= min_n,
                              q["q3"].to_numpy() + k * (q["q3"].to_numpy() - q["q1"].to_numpy()), np.inf)
-        lo, hi = (calendar.session_index(d) for d in self._range_sessions())
+        lo, hi = (calendar.weekday_index(d) for d in self._range_sessions())
         mask = (idx >= lo) & (idx <= hi) & (mv > limit[code])
         flagged = (pl.DataFrame({"code": code[mask], "idx": idx[mask], "mv": mv[mask]}).join(q, on="code")
                    .with_columns(limit=pl.col("q3") + k * (pl.col("q3") - pl.col("q1"))))
@@ -125,7 +131,8 @@ class HistoryChecks(DailyPass):
                               ((pl.col("mv").cast(pl.Float64).exp() - 1) * 100).round(2), pl.lit(k),
                               ((pl.col("limit").cast(pl.Float64).exp() - 1) * 100).round(2), pl.col("n")),
         ).sort("date", "symbol")
-        return Outcome(bad.height == 0, bad, {"unusual_moves": bad.height, "iqr_multiplier": k,
+        bad, rolls = _without_rolls(bad)
+        return Outcome(bad.height == 0, bad, {"unusual_moves": bad.height, "iqr_multiplier": k, "explained_by_rolls": rolls,
                                               "symbols_with_history": int((q["n"] >= min_n).sum())}, threshold=k)
 
     def volume_spike(self) -> Outcome:
@@ -137,8 +144,18 @@ class HistoryChecks(DailyPass):
                        details=pl.format("volume {} vs mean {} of the previous {} sessions",
                                          pl.col("volume").cast(pl.Int64), pl.col("mean").round(0).cast(pl.Int64),
                                          pl.lit(self.t.volume_window))).sort("date", "symbol")
-        return Outcome(False, bad, {"spikes": bad.height, "z_limit": self.t.volume_z}, threshold=self.t.volume_z)
+        bad, rolls = _without_rolls(bad)
+        return Outcome(bad.height == 0, bad, {"spikes": bad.height, "z_limit": self.t.volume_z,
+                                              "explained_by_rolls": rolls}, threshold=self.t.volume_z)
 
     def _range_sessions(self) -> tuple[dt.date, dt.date]:
-        days = calendar.sessions_between(self.start, self.end)
+        days = [d for d in self.files if self.start <= d <= self.end]
         return (days[0], days[-1]) if days else (self.start, self.start)
+
+
+def _without_rolls(bad: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Findings less those on a continuous future's front-month roll (lib/futures.py): explained."""
+    if not bad.height:
+        return bad, 0
+    roll = pl.Series([futures.in_roll_window(s, d) for s, d in bad.select("symbol", "date").iter_rows()], dtype=pl.Boolean)
+    return bad.filter(~roll), int(roll.sum())

@@ -7,6 +7,11 @@ volumes) gives every row its previous row without sorting 22 M rows. Each day is
 vectorised numpy step over ~9k rows, files are read 32 at a time, and memory stays flat
 (only the moves kept for the IQR statistics grow: 12 bytes a row). The row rules of
 lib/validation.py run on the same batches, so the lake is read once for every check.
+
+Markets (ADR 0019): rows are indexed by weekday (`calendar.weekday_index`, the partitions),
+and each symbol is judged on its own calendar: a gap is a session *of its market* with no
+row (`calendar.session_counts`), so a UK bank holiday is never a London gap and US
+Thanksgiving never a US one.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from stock_assets.lib import calendar, validation
+from stock_assets.lib import calendar, unit_error, validation
+from stock_assets.lib.market_of import market_of
 from stock_assets.lib.qa.catalog import Thresholds
 
 ROW_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
@@ -38,8 +44,14 @@ class DailyPass:
     """One ordered pass over the scan window's files, oldest first; keeps what the checks read."""
 
     def __init__(self, files: dict[dt.date, Path], t: Thresholds, start: dt.date, end: dt.date,
-                 scan_start: dt.date, splits: pl.DataFrame, expected: list[str] | None):
-        self.files = {d: p for d, p in sorted(files.items()) if calendar.is_session(d)}
+                 scan_start: dt.date, splits: pl.DataFrame, expected: list[str] | None,
+                 calendars: dict[str, str] | None = None):
+        self.files = {d: p for d, p in sorted(files.items()) if d.weekday() < 5}
+        self.calendar_of = dict(calendars or {})  # symbol -> calendar; else read from the symbol
+        self.calendar_names = list(calendar.CALENDARS)
+        # one row per calendar, filled when a symbol of it first appears (a calendar costs ~0.3 s to load)
+        self.counts = np.zeros((len(self.calendar_names), len(calendar.all_weekdays())), dtype=np.int64)
+        self._loaded: set[int] = set()
         self.t, self.start, self.end, self.scan_start = t, start, end, scan_start
         self.splits = splits
         self.expected = set(expected) if expected is not None else None
@@ -65,21 +77,26 @@ class DailyPass:
         split_idx, split_val = self._split_arrays()
         gaps, jumps, spikes, dups, present, moves = [], [], [], [], [], []
         self.explained = 0
+        self.unit_candidates: set[int] = set()
         self.lag_state = None
         end_session = None
         for day, c, close, vol in self._days(dups):
             if day > self.end and self.lag_state is None:
                 self.lag_state = (self._state["last_idx"].copy(), end_session)
-            i = calendar.session_index(day)
+            i = calendar.weekday_index(day)
             if day <= self.end:
                 end_session = (day, i)
             in_range = self.start <= day <= self.end
             last_idx, last_close, vol_buf, vol_n, is_expected, vol_sum, vol_sq = (self._state[k] for k in _STATE)
+            cal = self._state["cal"][c]
             if in_range:
-                present.append((day, int(is_expected[c].sum()) if self.expected is not None else len(c)))
+                counted = is_expected[c] if self.expected is not None else np.ones(len(c), dtype=bool)
+                present.append((day, np.bincount(cal[counted], minlength=len(self.calendar_names))))
             prev_i, prev_close = last_idx[c], last_close[c]
             has_prev = prev_i >= 0
-            gap = has_prev & (i - prev_i > 1)
+            # sessions of the symbol's own market strictly between its previous row and this one
+            own_between = self.counts[cal, i - 1] - self.counts[cal, np.maximum(prev_i, 0)]
+            gap = has_prev & (own_between > 0)
             if gap.any():
                 gaps.append((c[gap], prev_i[gap], i))
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -95,6 +112,9 @@ class DailyPass:
                 raw = np.where(ok, np.abs(np.log(close / prev_close)), np.nan)
                 adj = np.where(ok, np.abs(np.log(close * factor / prev_close)), np.nan)
             mv = np.fmin(raw, adj)
+            flip = ok & (np.abs(raw / math.log(10) - 2) < unit_error.STEP_TOLERANCE)  # a 100x step: unit_switch
+            if flip.any():
+                self.unit_candidates.update(c[flip].tolist())
             moves.append((c[ok].astype(np.int32), np.full(int(ok.sum()), i, dtype=np.int32), mv[ok].astype(np.float32)))
             if in_range:
                 big = ok & (raw > limit)
@@ -195,12 +215,23 @@ class DailyPass:
             self._grow(max(2 * len(self._state["last_idx"]), len(self.names)))
         if self.expected is not None:
             self._state["is_expected"][first:len(self.names)] = [s in self.expected for s in new]
+        self._state["cal"][first:len(self.names)] = [self.calendar_id(s) for s in new]
+
+    def calendar_id(self, symbol: str) -> int:
+        """Row of `self.counts` for the symbol's calendar (universe first, else its form)."""
+        name = self.calendar_of.get(symbol) or market_of(symbol).calendar
+        k = self.calendar_names.index(name) if name in self.calendar_names else 0
+        if k not in self._loaded:
+            self.counts[k] = calendar.session_counts(self.calendar_names[k])
+            self._loaded.add(k)
+        return k
 
     def _grow(self, cap: int) -> None:
         w = int(self.t.volume_window)
         fresh = {"last_idx": np.full(cap, -1, dtype=np.int64), "last_close": np.full(cap, np.nan),
                  "vol_buf": np.zeros((cap, w)), "vol_n": np.zeros(cap, dtype=np.int64),
-                 "is_expected": np.zeros(cap, dtype=bool), "vol_sum": np.zeros(cap), "vol_sq": np.zeros(cap)}
+                 "is_expected": np.zeros(cap, dtype=bool), "vol_sum": np.zeros(cap), "vol_sq": np.zeros(cap),
+                 "cal": np.zeros(cap, dtype=np.int64)}
         for key, arr in self._state.items():
             fresh[key][:len(arr)] = arr
         self._state = fresh
@@ -218,8 +249,8 @@ class DailyPass:
         val = np.ones((len(self.names), width))
         for sym, dates, values in per.iter_rows():
             for k, (d, v) in enumerate(zip(dates, values)):
-                nxt = calendar.sessions_between(d, d + dt.timedelta(days=10))
-                idx[codes[sym], k] = calendar.session_index(nxt[0]) if nxt else -1
+                nxt = next((d + dt.timedelta(days=n) for n in range(3) if (d + dt.timedelta(days=n)).weekday() < 5))
+                idx[codes[sym], k] = calendar.weekday_index(nxt) if nxt <= calendar.all_weekdays()[-1] else -1
                 val[codes[sym], k] = v
         return idx, val
 
@@ -227,6 +258,6 @@ class DailyPass:
         """Add `symbol` from `code` (and `date` from a session `idx`, when there is one)."""
         names = pl.Series("symbol", self.names, dtype=pl.String)
         if "idx" in frame.columns and "date" not in frame.columns:
-            frame = frame.with_columns(date=pl.Series(calendar.all_sessions(), dtype=pl.Date).gather(frame["idx"]))
+            frame = frame.with_columns(date=pl.Series(calendar.all_weekdays(), dtype=pl.Date).gather(frame["idx"]))
         return frame.with_columns(symbol=names.gather(frame["code"]) if frame.height else pl.lit(None, pl.String))
 

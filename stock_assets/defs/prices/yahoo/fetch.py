@@ -28,7 +28,9 @@ from stock_assets.defs.prices.yahoo import errors as yahoo_errors
 from stock_assets.defs.prices.yahoo import frames as yahoo_frames
 from stock_assets.defs.prices.yahoo.progress import FetchProgress
 from stock_assets.defs.prices.yahoo.session import FetchCancelled, YahooSession
+from stock_assets.lib import calendar
 from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.market_of import market_of
 from stock_assets.lib.retry import RetryPolicy, retry
 
 
@@ -152,7 +154,9 @@ class BatchFetcher:
             err = caught
         if self.stop.is_set():
             raise FetchCancelled()
-        bars, acts = (yahoo_frames.to_rows(symbol, frame, sessions) if err is None else (None, None))
+        seen = self.session.observation(symbol)
+        bars, acts = (yahoo_frames.to_rows(symbol, frame, sessions, seen.currency if seen else None)
+                      if err is None else (None, None))
         if bars is not None and bars.height:
             self._record(symbol, bars, acts, None)
         else:
@@ -174,10 +178,11 @@ class BatchFetcher:
         if self.stop.is_set():
             raise FetchCancelled()
         frames = yahoo_frames.per_symbol(data, symbols)
-        wanted = len(sessions)
         for symbol in symbols:
-            bars, acts = yahoo_frames.to_rows(symbol, frames.get(symbol), sessions)
             obs = self.session.observation(symbol)
+            bars, acts = yahoo_frames.to_rows(symbol, frames.get(symbol), sessions, obs.currency if obs else None)
+            # a symbol has bars only on its own market's sessions (ADR 0019)
+            wanted = len([d for d in sessions if calendar.is_session(d, market_of(symbol).calendar)])
             if bars.height == wanted:
                 self._record(symbol, bars, acts, None)
                 continue

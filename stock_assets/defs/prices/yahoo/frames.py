@@ -14,6 +14,7 @@ import pandas as pd
 import polars as pl
 
 from stock_assets.lib import adjust, calendar
+from stock_assets.lib.market_of import market_of
 from stock_assets.lib.schema import ACTION_SOURCE_COLUMNS, CORPORATE_ACTIONS, DAILY_OHLCV, SOURCE_BAR_COLUMNS
 
 PROVIDER = "yahoo"
@@ -36,20 +37,24 @@ def per_symbol(data: pd.DataFrame | None, symbols: Sequence[str]) -> dict[str, p
     return out
 
 
-def _closes_utc(dates: list[dt.date]) -> list[dt.datetime]:
+def _closes_utc(dates: list[dt.date], cal: str = calendar.EXCHANGE) -> list[dt.datetime]:
     out = []
     for d in dates:
-        when = calendar.session_close(d) if calendar.is_session(d) else dt.datetime.combine(d, dt.time(21))
+        when = calendar.session_close(d, cal) if calendar.is_session(d, cal) else dt.datetime.combine(d, dt.time(21))
         out.append(when.replace(tzinfo=None) if when.tzinfo else when)
     return out
 
 
-def to_rows(symbol: str, frame: pd.DataFrame | None, sessions: Sequence[dt.date]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def to_rows(symbol: str, frame: pd.DataFrame | None, sessions: Sequence[dt.date],
+            currency: str | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """As-traded bars for `sessions` and every split/dividend in the answer, for one symbol.
 
     All splits in the answer (also those after the sessions asked for) convert prices back;
-    bars outside `sessions` (history before them, today's live bar) are dropped.
+    bars outside `sessions` (history before them, today's live bar) are dropped. Yahoo dates
+    a daily bar by the exchange's own session date; `currency` is the quote currency (the
+    answer's `meta.currency` when known, else read from the symbol's form: `.L` is GBp).
     """
+    market = market_of(symbol)
     bars_empty = pl.DataFrame(schema={c: DAILY_OHLCV[c] for c in SOURCE_BAR_COLUMNS})
     acts_empty = pl.DataFrame(schema={c: CORPORATE_ACTIONS[c] for c in ACTION_SOURCE_COLUMNS})
     if frame is None or frame.empty or "Close" not in frame.columns:
@@ -78,8 +83,9 @@ def to_rows(symbol: str, frame: pd.DataFrame | None, sessions: Sequence[dt.date]
     wanted = set(sessions)
     traded = traded.filter(pl.col("date").is_in(list(wanted))).unique(subset=["date"], keep="first").sort("date")
     traded = traded.with_columns(
+        currency=pl.lit(currency or market.currency),
         provider=pl.lit(PROVIDER),
-        source_ts=pl.Series(_closes_utc(traded["date"].to_list()), dtype=pl.Datetime("us")),
+        source_ts=pl.Series(_closes_utc(traded["date"].to_list(), market.calendar), dtype=pl.Datetime("us")),
     )
     bars = traded.select([pl.col(c).cast(DAILY_OHLCV[c]) for c in SOURCE_BAR_COLUMNS])
     return bars, acts
@@ -94,3 +100,23 @@ def _dividends_as_paid(acts: pl.DataFrame) -> pl.DataFrame:
     factor = adjust.split_factors(dividends.rename({"ex_date": "date"}), splits)
     paid = dividends.with_columns((pl.col("value") * factor).alias("value"))
     return pl.concat([acts.filter(pl.col("kind") != "dividend"), paid]).sort("ex_date", "kind")
+
+
+def chart_market(meta: dict) -> dict:
+    """What a chart answer's `meta` says about its market: currency, exchange, timezone.
+
+    Why: yfinance keeps this as `Ticker.history_metadata`; it is the authority for the quote
+    currency (Yahoo quotes most of London in pence, `GBp`) and for the exchange's timezone,
+    by which a bar's timestamp becomes its session date.
+    """
+    return {"currency": meta.get("currency"), "exchange": meta.get("exchangeName"),
+            "full_exchange": meta.get("fullExchangeName"), "timezone": meta.get("exchangeTimezoneName"),
+            "instrument": meta.get("instrumentType")}
+
+
+def session_dates(timestamps: Sequence[int], timezone: str) -> list[dt.date]:
+    """Epoch seconds of daily bars -> the exchange's own session dates (its local calendar day)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(timezone)
+    return [dt.datetime.fromtimestamp(int(t), tz).date() for t in timestamps]

@@ -46,6 +46,7 @@ class Observation:
     error: str | None = None  # exception class name of a transport failure
     message: str = ""
     tz_probe: bool = False  # yfinance's "what timezone is this symbol in" request (range=1d)
+    currency: str | None = None  # the answer's meta.currency: the quote currency (GBp for London)
 
 
 class FetchCancelled(CodedError):
@@ -205,7 +206,8 @@ class YahooSession(curl_requests.Session):
         message = f"HTTP {status}"
         if status >= 400:  # Yahoo's own words, e.g. "No data found, symbol may be delisted"
             message += f": {_snippet(response)}"
-        self._observe(symbol, Observation(status=status, message=message, tz_probe=probe), None)
+        currency = _meta_currency(response) if status == 200 else None
+        self._observe(symbol, Observation(status=status, message=message, tz_probe=probe, currency=currency), None)
         if status == 429:
             pass  # counted per answer in _throttled
         elif status >= 500:
@@ -215,6 +217,15 @@ class YahooSession(curl_requests.Session):
             self.breaker.success()
             if was != "closed":
                 self.on_event("breaker_closed", symbol)
+
+
+def _meta_currency(response) -> str | None:
+    """`chart.result[0].meta.currency` of a chart answer, or None (ADR 0020: as Yahoo quotes it)."""
+    try:
+        meta = response.json()["chart"]["result"][0]["meta"]
+        return meta.get("currency") or None
+    except Exception:  # noqa: BLE001 - no meta: the symbol's form decides the currency
+        return None
 
 
 def _snippet(response) -> str:
