@@ -4,7 +4,13 @@ import dagster as dg
 
 from stock_assets.defs.automation.alerts import asset_check_alerts, run_failure_alerts
 from stock_assets.defs.automation.intraday_sensor import intraday_snapshot
-from stock_assets.defs.automation.jobs import daily_prices_job, intraday_job, qa_recheck_job, universe_job
+from stock_assets.defs.automation.jobs import (
+    daily_prices_job,
+    intraday_job,
+    intraday_quotes_job,
+    qa_recheck_job,
+    universe_job,
+)
 from stock_assets.defs.automation.maintenance import weekly_maintenance_job
 from stock_assets.defs.automation.schedules import (
     nightly_prices_schedule,
@@ -13,7 +19,7 @@ from stock_assets.defs.automation.schedules import (
 )
 
 defs = dg.Definitions(
-    jobs=[universe_job, daily_prices_job, intraday_job, qa_recheck_job, weekly_maintenance_job],
+    jobs=[universe_job, daily_prices_job, intraday_job, intraday_quotes_job, qa_recheck_job, weekly_maintenance_job],
     schedules=[nightly_prices_schedule, weekly_maintenance_schedule, weekly_qa_recheck_schedule],
     sensors=[intraday_snapshot, run_failure_alerts, asset_check_alerts],
 )
