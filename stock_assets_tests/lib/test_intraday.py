@@ -114,3 +114,53 @@ def test_retention_windows_and_lost_days():
     assert sorted(d for d in days if any(lo < d < hi for lo, hi in windows)) == days
     assert len(windows) == 3  # 1-4, 7-11, 14: each asked from the evening before
     assert retention.at_risk([D(2024, 10, 2), D(2024, 10, 20)], "1m", today) == [D(2024, 10, 2)]
+
+
+# -- the rules of the intraday checks (lib/intraday/checks.py) ---------------------------------
+from stock_assets.lib.intraday import checks  # noqa: E402
+
+CAL = {"AAA": "XNYS", "ES=F": "CMES"}
+
+
+def _day():
+    return pl.concat([_minutes("AAA", D(2024, 10, 2), "XNYS"), _minutes("ES=F", D(2024, 10, 2), "CMES")])
+
+
+def test_clean_synthetic_bars_pass_every_rule():
+    m = _day()
+    bars = resample.all_intervals(m, CAL)
+    daily = pl.DataFrame({"date": [D(2024, 10, 2)] * 2, "symbol": ["AAA", "ES=F"], "open": [100.0] * 2,
+                          "high": [103.0] * 2, "low": [98.0] * 2, "close": [101.0] * 2, "volume": [1_000_000] * 2})
+    for outcome in (checks.ohlc_consistency(bars), checks.duplicates(bars), checks.outside_session(bars, CAL),
+                    checks.missing_minutes(m, CAL), checks.futures_volume(m, CAL),
+                    checks.daily_reconciliation(m, daily)):
+        assert outcome.passed, outcome.offending
+
+
+def test_each_rule_finds_what_it_guards():
+    m = _day()
+    bad = checks.ohlc_consistency(m.with_columns(high=pl.when(pl.col("symbol") == "AAA").then(pl.col("low") - 1)
+                                                 .otherwise(pl.col("high"))))
+    assert bad.offending["symbol"].to_list() == ["AAA"] and bad.offending["value"][0] == 390
+    dup = checks.duplicates(pl.concat([m, m.head(2)]))
+    assert not dup.passed and dup.numbers["duplicate_bars"] == 4
+    early = m.with_columns(ts=pl.when(pl.col("symbol") == "AAA").then(pl.col("ts") - dt.timedelta(hours=1))
+                           .otherwise(pl.col("ts")))
+    outside = checks.outside_session(early, CAL)
+    assert outside.offending.rows() == [(D(2024, 10, 2), "AAA", 60.0, outside.offending["details"][0])]
+    gaps = checks.missing_minutes(m.filter(pl.int_range(pl.len()) % 100 != 7), CAL)
+    assert {r[1]: r[2] for r in gaps.offending.rows()} == {"AAA": 4.0, "ES=F": 14.0}
+    dead = checks.futures_volume(m.with_columns(volume=pl.lit(0, pl.Int64)), CAL)
+    assert dead.offending["symbol"].to_list() == ["ES=F"]
+
+
+def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
+    m = _minutes("AAA", D(2024, 10, 2), "XNYS")
+    day = {"date": [D(2024, 10, 2)], "symbol": ["AAA"], "open": [100.0], "high": [103.0], "low": [98.0],
+           "close": [101.0], "volume": [1_000_000]}
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.009]})).passed  # within a tick
+    off = checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.02]}))
+    assert not off.passed and off.offending["value"][0] == pytest.approx(0.02)
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_090_000]})).passed
+    assert not checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_200_000]})).passed
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "symbol": ["BBB"]})).numbers["without_daily_bar"] == 1

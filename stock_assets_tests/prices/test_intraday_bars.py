@@ -129,3 +129,37 @@ def test_cli_one_day_and_a_range_as_one_run(cli_env, data_dir):
     days = _view(data_dir, "SELECT DISTINCT session FROM prices.intraday_bars ORDER BY 1")["session"].to_list()
     assert days == [dt.date(2024, 10, d) for d in (1, 2, 3, 4)]
     assert "RUN_SUCCESS" in ranged.stdout + ranged.stderr
+
+
+def test_checks_pass_on_the_synthetic_day_and_a_broken_daily_bar_lands_in_qa_failures(
+        data_dir, instance, universe_symbols):
+    from stock_assets.defs.prices.intraday_checks import intraday_bars_checks
+    from stock_assets.lib.schema import DAILY_OHLCV
+    from stock_assets.storage.lake import ParquetLake
+    from stock_assets_tests.conftest import price_assets
+
+    resources = _resources(data_dir, ",".join([*universe_symbols, "ES=F"]))
+    selection = dg.AssetSelection.assets("daily_ohlcv", "corporate_actions").without_checks()
+    daily = dg.materialize(price_assets(), selection=selection, partition_key=DAY, resources=resources,
+                           instance=instance)
+    assert daily.success
+    result = dg.materialize([intraday_bars, intraday_bars_checks], partition_key=DAY, resources=resources,
+                            instance=instance)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {"ohlc_consistency", "duplicates", "outside_session", "missing_minutes",
+                                "futures_volume", "daily_reconciliation"}
+    assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items() if not e.passed}
+    assert evaluations["daily_reconciliation"].metadata["reconciled"].value == "3"
+    lake = ParquetLake(data_dir / "lake")
+    day = dt.date(2024, 10, 2)
+    bars = lake.read_partition("daily_ohlcv", day, DAILY_OHLCV)
+    victim = universe_symbols[1]
+    lake.write_partition("daily_ohlcv", day, bars.with_columns(
+        close=pl.when(pl.col("symbol") == victim).then(pl.col("close") + 0.5).otherwise(pl.col("close"))), DAILY_OHLCV)
+    again = dg.materialize([intraday_bars, intraday_bars_checks], partition_key=DAY, resources=resources,
+                           instance=instance)
+    recon = next(e for e in again.get_asset_check_evaluations() if e.check_name == "daily_reconciliation")
+    assert not recon.passed
+    failures = _view(data_dir, "SELECT check_name, date, symbol, value, resolved FROM qa.failures "
+                               "WHERE check_name LIKE 'intraday_%'")
+    assert failures.rows() == [("intraday_daily_reconciliation", day, victim, pytest.approx(0.5), False)]

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from stock_assets.lib.errors import ErrorCode
-from stock_assets.lib.intraday import parse, resample
+from stock_assets.lib.intraday import checks, parse, resample
 from stock_assets_tests.conftest import shared_data
 
 D = dt.date
@@ -46,6 +46,9 @@ def test_recorded_aapl_1m_parses_to_389_regular_minutes(fake_yahoo, yahoo_source
     i = stamps.index(int(dt.datetime(2024, 10, 2, 13, 30, tzinfo=dt.UTC).timestamp()))
     assert first["open"] == pytest.approx(quote["open"][i]) and first["volume"] == quote["volume"][i]
     assert fake_yahoo.queries["AAPL"][-1]["interval"] == "1m"
+    gaps = checks.missing_minutes(bars, {"AAPL": "XNYS"})  # the all-null 15:15 ET minute is reported
+    assert gaps.offending.select("symbol", "value").rows() == [("AAPL", 1.0)]
+    assert checks.outside_session(bars, {"AAPL": "XNYS"}).passed and checks.ohlc_consistency(bars).passed
 
 
 def _tsla_30m(fake_yahoo, yahoo_source, extended: bool):
