@@ -44,3 +44,17 @@ def test_views_exist_over_an_empty_lake(data_dir):
     wh.ensure_schema()
     for view in ("prices.intraday_bars", "prices.weekly_ohlcv", "prices.monthly_ohlcv"):
         assert wh.query(f"SELECT * FROM {view}").height == 0
+
+
+def test_intraday_fetch_errors_never_count_towards_a_dead_letter(data_dir):
+    from stock_assets.storage import dead_letter
+
+    wh = Warehouse(data_dir / "warehouse.duckdb", data_dir / "lake")
+    wh.ensure_schema()
+    rows = pl.DataFrame({"run_id": "r", "session": [D(2024, 10, d) for d in (1, 2, 3)], "symbol": "AAA",
+                         "code": "YFEMPTY", "message": "intraday 1m: no bars", "attempts": 1,
+                         "recorded_at": dt.datetime(2024, 10, 4)})
+    wh.append_rows("ops.fetch_errors", rows)
+    assert dead_letter.failed_streaks(wh, {"AAA": ("YFEMPTY", "")}) == {}
+    wh.append_rows("ops.fetch_errors", rows.with_columns(message=pl.lit("no bars")))
+    assert dead_letter.failed_streaks(wh, {"AAA": ("YFEMPTY", "")}) == {"AAA": 3}
