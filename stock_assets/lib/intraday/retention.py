@@ -51,3 +51,24 @@ def at_risk(missing: Iterable[dt.date], interval: str, today: dt.date,
     """Missing days that age out of the window within `within` days, oldest first."""
     edge = oldest_fetchable(interval, today)
     return sorted(d for d in set(missing) if edge <= d < edge + dt.timedelta(days=within))
+
+
+def weekdays(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)
+            if (start + dt.timedelta(days=i)).weekday() < 5]
+
+
+def sweep(stored: Iterable[dt.date], today: dt.date, interval: str = "1m",
+          within: int = AT_RISK_DAYS) -> tuple[list[dt.date], list[dt.date]]:
+    """(days to fetch first, days already lost) for the retention sensor.
+
+    `stored` are the partition days with a file at `interval` (holidays are stored as empty
+    files, so they never look missing). Up to yesterday, a weekday inside Yahoo's window
+    that is not stored and ages out within `within` days is at risk; a weekday between the
+    first stored day and the window's edge that is not stored is lost.
+    """
+    stored = set(stored)
+    edge = oldest_fetchable(interval, today)
+    missing = [d for d in weekdays(edge, today - dt.timedelta(days=1)) if d not in stored]
+    lost = [d for d in weekdays(min(stored), edge - dt.timedelta(days=1)) if d not in stored] if stored else []
+    return at_risk(missing, interval, today, within), lost
