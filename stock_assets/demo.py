@@ -86,6 +86,26 @@ def run_pipeline(start: str, end: str, env: dict[str, str]) -> None:
              env, "dashboard")
 
 
+DEMO_FUTURES = "ES=F,NQ=F"
+
+
+def intraday_watchlist(settings: Settings, day: dt.date, count: int = 3) -> str:
+    """The demo's intraday watchlist: `count` universe symbols that traded on `day`, and two futures."""
+    from stock_assets.lib import synthetic
+
+    symbols = [t.symbol for t in synthetic.tickers(settings.synthetic_tickers)]
+    bars, _, _ = synthetic.bars(symbols[: count * 5], [day], settings.synthetic_tickers)
+    traded = [s for s in symbols[: count * 5] if s in set(bars.filter(bars["volume"] > 0)["symbol"])]
+    return ",".join([*traded[:count], *DEMO_FUTURES.split(",")])
+
+
+def run_intraday(day: str, env: dict[str, str], watchlist: str) -> None:
+    """One intraday day (1m fetched, 5m-1h derived, checks) for a few symbols and futures."""
+    _dagster(["asset", "materialize", "-m", "stock_assets.definitions", "--select", "intraday_bars",
+              "--partition", day], {**env, "STOCK_ASSETS_INTRADAY_SYMBOLS": watchlist},
+             f"intraday bars of {watchlist} on {day}")
+
+
 def summary(settings: Settings, start: dt.date, end: dt.date) -> dict:
     """Row counts and a fingerprint of what the demo range holds, read back from storage."""
     from stock_assets.storage.warehouse import Warehouse
@@ -112,6 +132,7 @@ def summary(settings: Settings, start: dt.date, end: dt.date) -> dict:
         "corporate_actions": wh.count("prices.corporate_actions", "ex_date BETWEEN ? AND ?", [start, end]),
         "universe_tickers": wh.count("universe.tickers"),
         "fetch_errors": wh.count("ops.fetch_errors"),
+        "intraday_bars": wh.count("prices.intraday_bars", "session = ?", [end]),
     }
 
 
@@ -133,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"stock_assets demo: synthetic source, {settings.synthetic_tickers} US tickers and "
           f"markets {','.join(settings.synthetic_markets)}, {start}..{end}, offline")
     run_pipeline(start.isoformat(), end.isoformat(), env)
+    run_intraday(end.isoformat(), env, intraday_watchlist(settings, end))
     figures = summary(settings, start, end)
 
     print("\nResults")
@@ -140,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  warehouse:  {settings.warehouse_path}")
     print(f"  dashboard:  {settings.dashboard_dir / 'index.html'}")
     print(f"  DAGSTER_HOME: {env['DAGSTER_HOME']}  (runs are visible in `dagster dev`)")
-    for key in ("daily_ohlcv_rows", "symbols", "sessions", "corporate_actions", "universe_tickers", "fetch_errors"):
+    for key in ("daily_ohlcv_rows", "symbols", "sessions", "corporate_actions", "universe_tickers", "fetch_errors",
+                "intraday_bars"):
         print(f"  {key:<18}{figures[key]}")
     print("  rows per market: " + ", ".join(f"{m} {n}" for m, n in figures["rows_per_market"].items()))
     print(f"  fingerprint:      rows={figures['daily_ohlcv_rows']} sum(close)={figures['close_sum']}"

@@ -68,6 +68,7 @@ class Settings:
     alert_webhook_url: str | None = field(default=None, repr=False)
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
     nightly_lookback_sessions: int = 5  # sessions before tonight the nightly run re-examines (ADR 0014)
+    intraday_symbols: str = "futures"  # the intraday_bars watchlist: a comma list, `futures`, or a universe name
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -121,6 +122,7 @@ class Settings:
             alert_webhook_url=env.get("STOCK_ASSETS_ALERT_WEBHOOK_URL") or None,
             ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
             nightly_lookback_sessions=int(raw_lookback),
+            intraday_symbols=_intraday_symbols(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "futures")),
         )
 
     @property
@@ -160,3 +162,19 @@ def _universe(raw: str) -> str:
             f"STOCK_ASSETS_UNIVERSE={raw.strip()!r}: synthetic stands alone (it replaces every live source)."
         )
     return ",".join(names)
+
+
+def _intraday_symbols(raw: str) -> str:
+    """`STOCK_ASSETS_INTRADAY_SYMBOLS` checked: `futures`, a universe or source name, or a comma list
+    of Yahoo symbols (each within the strict symbol set, so a symbol never becomes a path or SQL)."""
+    from stock_assets.lib.symbols import InvalidSymbol, clean, validate
+
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    if not names:
+        raise SettingsError("STOCK_ASSETS_INTRADAY_SYMBOLS is empty; use `futures`, a universe name or symbols.")
+    if len(names) == 1 and names[0].lower() in (*UNIVERSES, *DEFAULT_LISTING_URLS, *CONFIGURED_SOURCES):
+        return names[0].lower()
+    try:
+        return ",".join(dict.fromkeys(validate(clean(n)) for n in names))
+    except InvalidSymbol as err:
+        raise SettingsError(f"STOCK_ASSETS_INTRADAY_SYMBOLS={raw!r}: {err}") from None

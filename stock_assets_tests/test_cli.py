@@ -88,7 +88,10 @@ def test_demo_prints_where_results_are_and_a_rerun_changes_nothing(workspace):
     assert fingerprint in again
     assert _bars(data).equals(before)
     runs = _instance(workspace["home"]).get_runs()
-    assert len(runs) == 6 and all(r.is_success for r in runs)
+    assert len(runs) == 8 and all(r.is_success for r in runs)  # universe, prices, dashboard, intraday: twice
+    intraday = next(line for line in out.splitlines() if line.strip().startswith("intraday_bars"))
+    assert intraday.split()[-1] == str(3 * (390 + 78 + 26 + 13 + 7) + 2 * (1380 + 276 + 92 + 46 + 23))
+    assert intraday in again  # three stocks and ES=F, NQ=F at 1m..1h, the same rows again
     assert sorted(r.job_name for r in runs).count("universe_job") == 2
     ranged = [r for r in runs if r.tags.get("dagster/asset_partition_range_start") == DEMO_RANGE[0]]
     assert len(ranged) == 2 and all(r.tags["dagster/asset_partition_range_end"] == DEMO_RANGE[1] for r in ranged)

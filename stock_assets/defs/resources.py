@@ -10,6 +10,7 @@ from stock_assets.defs.automation.alert_senders import alert_sender
 from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource, YahooQuoteSource
 from stock_assets.defs.prices.sources import PriceSource
 from stock_assets.defs.prices.synthetic import SyntheticPriceSource
+from stock_assets.defs.prices.watchlist import IntradayWatchlist
 from stock_assets.defs.universe.sources import SyntheticUniverseSource, UniverseSource
 from stock_assets.settings import Settings
 from stock_assets.storage.io_managers import LakeIOManager, WarehouseIOManager
@@ -52,6 +53,7 @@ def build_resources(settings: Settings) -> dict:
         "warehouse_io_manager": WarehouseIOManager(data_dir=data_dir),
         "quotes": quote_source(settings),
         "alerts": alert_sender(settings),  # alert sensors: Telegram/webhook, or log only
+        "intraday_watchlist": IntradayWatchlist(spec=settings.intraday_symbols, futures=",".join(settings.futures)),
     }
 
 

@@ -26,7 +26,8 @@ import polars as pl
 from stock_assets.lib.processes import ProcessId, identify, is_gone
 from stock_assets.lib.schema import ADDED_LATER, conform
 
-_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# A table, optionally with one hive level above the dates (`intraday_bars/interval=1m`).
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}(/[a-z_]{1,20}=[a-z0-9]{1,8})?$")
 FILE_NAME = "data.parquet"
 # Up to this many calendar days, a range read looks each day up instead of listing the table.
 LOOKUP_DAYS_MAX = 400

@@ -33,6 +33,9 @@ class TonightOnly(PriceSource):
         empty = FetchResult.empty()
         return FetchResult(bars=bars if bars.height else empty.bars, actions=empty.actions, stats={"latency_ms": []})
 
+    def fetch_intraday(self, symbols, days, calendars, today, log=None):
+        raise AssertionError("the daily window never asks for intraday bars")
+
 
 def test_a_symbol_lacking_only_tonight_is_asked_once():
     CALLS.clear()

@@ -10,7 +10,7 @@ import datetime as dt
 
 import dagster as dg
 
-from stock_assets.defs.automation.jobs import intraday_job
+from stock_assets.defs.automation.jobs import intraday_quotes_job
 from stock_assets.lib import market_hours
 
 INTRADAY_INTERVAL_MINUTES = 10
@@ -35,7 +35,7 @@ def intraday_request(now: dt.datetime, minutes: int = INTRADAY_INTERVAL_MINUTES)
 
 
 @dg.sensor(
-    job=intraday_job,
+    job=intraday_quotes_job,
     minimum_interval_seconds=INTRADAY_INTERVAL_MINUTES * 60,
     description=(
         f"Every {INTRADAY_INTERVAL_MINUTES} minutes during XNYS regular hours (9:30-16:00 ET, "

@@ -1,7 +1,7 @@
 """The jobs people, schedules, sensors and CI launch by name.
 
 `universe_job` and `daily_prices_job` are part of the interface (DESIGN.md); the others
-belong to the automation: the intraday snapshot, the weekly QA re-check (see
+belong to the automation: the intraday bars (`intraday_job`), the intraday quote snapshot, the weekly QA re-check (see
 `maintenance.py` for the weekly maintenance op job).
 """
 
@@ -35,6 +35,15 @@ daily_prices_job = dg.define_asset_job(
 
 intraday_job = dg.define_asset_job(
     "intraday_job",
+    selection=dg.AssetSelection.assets("intraday_bars"),
+    description=(
+        "Intraday bars (1m fetched; 5m, 15m, 30m, 1h derived) of the watchlist for one trading day, or a "
+        "range as one run, with their checks. Run one day with --tags '{\"dagster/partition\": \"2024-10-02\"}'."
+    ),
+)
+
+intraday_quotes_job = dg.define_asset_job(
+    "intraday_quotes_job",
     selection=dg.AssetSelection.assets("intraday_quotes"),
     description="One intraday snapshot of the universe's quotes (launched by the intraday_snapshot sensor).",
 )

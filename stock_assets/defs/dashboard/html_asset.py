@@ -56,8 +56,10 @@ def dashboard_html(context: dg.AssetExecutionContext, config: DashboardPageConfi
                                      "(or pick an as_of it has).", metadata={"as_of": as_of.isoformat()})
     snap = snapshot.build(wh, as_of, config.rules())
     symbols = render.drilldown_symbols(snap, config.drilldown_max_symbols)
+    intraday = snapshot.intraday_last_session(wh, as_of)
+    symbols += [s for s in dict.fromkeys(intraday["symbol"].to_list()) if s not in symbols]  # futures too
     history = snapshot.price_history(wh, symbols, as_of)
-    html = render.render(snap, _in_kpi_order(kpi_rows), history, context.run.run_id, now, symbols)
+    html = render.render(snap, _in_kpi_order(kpi_rows), history, context.run.run_id, now, symbols, intraday)
     path = dashboard_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".html.tmp")

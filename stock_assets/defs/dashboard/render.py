@@ -52,9 +52,9 @@ def cell(value, empty: str = "") -> str:
 
 
 def render(snap: Snapshot, kpi_rows: pl.DataFrame, history: pl.DataFrame, run_id: str,
-           built_at: dt.datetime, drill_symbols: list[str]) -> str:
+           built_at: dt.datetime, drill_symbols: list[str], intraday: pl.DataFrame | None = None) -> str:
     return environment().get_template("index.html.j2").render(
-        **page_context(snap, kpi_rows, history, run_id, built_at, drill_symbols)
+        **page_context(snap, kpi_rows, history, run_id, built_at, drill_symbols, intraday)
     )
 
 
@@ -86,7 +86,7 @@ def _kpi_cards(kpi_rows: pl.DataFrame) -> list[dict]:
 
 
 def page_context(snap: Snapshot, kpi_rows: pl.DataFrame, history: pl.DataFrame, run_id: str,
-                 built_at: dt.datetime, drill_symbols: list[str]) -> dict:
+                 built_at: dt.datetime, drill_symbols: list[str], intraday: pl.DataFrame | None = None) -> dict:
     monthly = metrics.monthly_changes(snap.changes, snap.as_of)
     behind = snap.behind["sessions_behind"].to_list()
     hist = metrics.histogram(behind, BEHIND_EDGES)
@@ -128,14 +128,30 @@ def page_context(snap: Snapshot, kpi_rows: pl.DataFrame, history: pl.DataFrame, 
             labels, {"p50 ms": [latency.get(d, (None, None))[0] for d in sessions],
                      "p95 ms": [latency.get(d, (None, None))[1] for d in sessions]}),
         "has_latency": any(v is not None for pair in latency.values() for v in pair),
-        "drilldown": _drilldown(snap, history, drill_symbols),
+        "drilldown": _drilldown(snap, history, drill_symbols, intraday),
     }
 
 
-def _drilldown(snap: Snapshot, history: pl.DataFrame, symbols: list[str]) -> dict:
-    """Per symbol: the polyline of its last year of closes and its open QA failures."""
+def _intraday_chart(frame: pl.DataFrame | None) -> dict | None:
+    """The symbol's last intraday session (5m closes, New York-free UTC labels) as a polyline."""
+    if frame is None or not frame.height:
+        return None
+    chart = svg_charts.line_chart([t.strftime("%H:%M") for t in frame["ts"].to_list()],
+                                  {"close": frame["close"].to_list()}, width=DRILLDOWN_WIDTH,
+                                  height=DRILLDOWN_HEIGHT, zero_based=False)
+    return {"session": frame["session"][0].isoformat(), "bars": frame.height, "points": chart.lines[0][1],
+            "y_ticks": [[t.position, t.label] for t in chart.y_ticks],
+            "x_labels": [[t.position, t.label] for t in chart.x_labels]}
+
+
+def _drilldown(snap: Snapshot, history: pl.DataFrame, symbols: list[str],
+               intraday: pl.DataFrame | None = None) -> dict:
+    """Per symbol: the polyline of its last year of closes, of its last intraday session (when
+    it is on the intraday watchlist), and its open QA failures."""
     by_symbol = {s: frame for (s,), frame in history.partition_by("symbol", as_dict=True).items()} \
         if history.height else {}
+    minutes = {s: frame for (s,), frame in intraday.partition_by("symbol", as_dict=True).items()} \
+        if intraday is not None and intraday.height else {}
     failures = snap.qa_open
     data = {}
     for symbol in symbols:
@@ -158,6 +174,7 @@ def _drilldown(snap: Snapshot, history: pl.DataFrame, symbols: list[str]) -> dic
             "bars": frame.height if frame is not None else 0,
             "last_close": float(frame["close"][-1]) if frame is not None and frame.height else None,
             "flags": flags,
+            "intraday": _intraday_chart(minutes.get(symbol)),
             "failures": [[str(c) if c is not None else "" for c in row]
                          for row in own.select("check_name", "severity", "date", "details").head(50).iter_rows()],
         }

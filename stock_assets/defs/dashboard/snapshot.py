@@ -165,3 +165,18 @@ def price_history(wh: Warehouse, symbols: list[str], as_of: dt.date) -> pl.DataF
         return pl.DataFrame(schema={"symbol": pl.String, "date": pl.Date, "close": pl.Float64})
     return daily.read(wh.lake_root, symbols, as_of - dt.timedelta(days=HISTORY_DAYS), as_of,
                       columns=["symbol", "date", "close"])
+
+
+INTRADAY_INTERVAL = "5m"  # the drill-down's intraday line: 78 points for a NYSE day, 276 for CME
+
+
+def intraday_last_session(wh: Warehouse, as_of: dt.date) -> pl.DataFrame:
+    """Each symbol's last intraday session up to `as_of` at 5m: (symbol, session, ts, close)."""
+    return wh.query(
+        "WITH last AS (SELECT symbol, max(session) AS session FROM prices.intraday_bars "
+        "              WHERE interval = ? AND session <= ? GROUP BY symbol) "
+        "SELECT b.symbol, b.session, b.ts, b.close FROM prices.intraday_bars b JOIN last USING (symbol, session) "
+        "WHERE b.interval = ? ORDER BY b.symbol, b.ts",
+        [INTRADAY_INTERVAL, as_of, INTRADAY_INTERVAL],
+    )
+

@@ -76,6 +76,15 @@ class FetchResult:
         )
 
 
+@dataclass
+class IntradayResult:
+    """1-minute bars (stored columns less the run's stamps) plus a failure per (symbol, day) lost."""
+
+    bars: pl.DataFrame
+    failures: list[FetchFailure] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+
 class PriceSource(dg.ConfigurableResource, ABC):
     """Where daily bars come from. Assets depend on this interface, never on yfinance."""
 
@@ -101,3 +110,17 @@ class PriceSource(dg.ConfigurableResource, ABC):
     def fetch_day(self, symbols: Sequence[str], session: dt.date,
                   log: ProgressLog | None = None) -> FetchResult:
         return self.fetch_range(symbols, [session], log)
+
+    @abstractmethod
+    def fetch_intraday(
+        self,
+        symbols: Sequence[str],
+        days: Sequence[dt.date],
+        calendars: dict[str, str],
+        today: dt.date,
+        log: ProgressLog | None = None,
+    ) -> IntradayResult:
+        """1-minute bars of every symbol's regular session on each of `days` (its own market's
+        sessions, `calendars[symbol]`), as traded. A (symbol, day) with no bar comes back in
+        `failures`; a day older than the source keeps is `YFTOOOLD` and is not asked for.
+        Coarser intervals are derived by the caller (lib/intraday/resample.py)."""

@@ -21,7 +21,7 @@ import polars as pl
 from pydantic import Field
 
 from stock_assets.defs.prices.yahoo import frames as yahoo_frames
-from stock_assets.defs.prices.sources import FetchFailure, FetchResult, PriceSource, ProgressLog
+from stock_assets.defs.prices.sources import FetchFailure, FetchResult, IntradayResult, PriceSource, ProgressLog
 from stock_assets.defs.prices.yahoo.fetch import BatchFetcher, FetchPlan, import_yfinance
 from stock_assets.defs.prices.yahoo.progress import FetchProgress
 from stock_assets.defs.prices.yahoo.session import YahooSession
@@ -156,6 +156,14 @@ class YahooPriceSource(PriceSource):
             "expected_rows": len(symbols) * len(sessions),
         }
         return FetchResult(bars=bars, actions=actions, failures=failures, stats=stats)
+
+
+    def fetch_intraday(self, symbols: Sequence[str], days: Sequence[dt.date], calendars: dict[str, str],
+                       today: dt.date, log: ProgressLog | None = None) -> IntradayResult:
+        """1m bars per symbol and window of at most 7 days (`yahoo/intraday.py`)."""
+        from stock_assets.defs.prices.yahoo.intraday import fetch_intraday
+
+        return fetch_intraday(self, symbols, days, calendars, today, log)
 
 
 def _concat(frames: list[pl.DataFrame], schema: dict, columns: list[str]) -> pl.DataFrame:

@@ -1,0 +1,166 @@
+"""lib/intraday on data this project makes: sessions, parsing, exact resampling, synthesis, retention."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from stock_assets.lib.intraday import parse, resample, retention, sessions, synthetic
+
+D = dt.date
+UTC = dt.UTC
+
+
+def _raw(rows):
+    return pl.DataFrame(rows, schema={"ts": pl.Datetime("us", "UTC"), "open": pl.Float64, "high": pl.Float64,
+                                      "low": pl.Float64, "close": pl.Float64, "volume": pl.Float64}, orient="row")
+
+
+def test_session_windows_half_day_and_cme_break():
+    full, half = sessions.window("XNYS", D(2024, 10, 2)), sessions.window("XNYS", D(2024, 11, 29))
+    assert (full.open.hour, full.open.minute, full.minutes) == (13, 30, 390)
+    assert half.minutes == 210  # 09:30-13:00 ET the day after Thanksgiving
+    cme = sessions.window("CMES", D(2024, 10, 2))
+    # 18:00 ET the evening before -> 17:00 ET: 23 hours, the hour 17:00-18:00 ET is the break
+    assert cme.open == dt.datetime(2024, 10, 1, 22, tzinfo=UTC)
+    assert cme.close == dt.datetime(2024, 10, 2, 21, tzinfo=UTC)
+    assert cme.minutes == 23 * 60
+    assert sessions.window("XNYS", D(2024, 12, 25)) is None
+
+
+def test_a_cme_bar_after_17_ct_belongs_to_the_next_session():
+    assert sessions.session_date("CMES", dt.datetime(2024, 10, 1, 22, 0, tzinfo=UTC)) == D(2024, 10, 2)
+    assert sessions.session_date("CMES", dt.datetime(2024, 10, 2, 20, 59, tzinfo=UTC)) == D(2024, 10, 2)
+    # Sunday evening opens Monday's session
+    assert sessions.session_date("CMES", dt.datetime(2024, 10, 6, 22, 0, tzinfo=UTC)) == D(2024, 10, 7)
+    assert sessions.session_date("XNYS", dt.datetime(2024, 10, 2, 19, 59, tzinfo=UTC)) == D(2024, 10, 2)
+
+
+def test_parse_drops_null_bars_stray_next_day_bars_and_extended_hours():
+    t = lambda h, m, day=2: dt.datetime(2024, 10, day, h, m, tzinfo=UTC)  # noqa: E731
+    raw = _raw([
+        (t(13, 0), 1, 1, 1, 1, 10),  # pre-market (09:00 ET)
+        (t(13, 30), 10, 11, 9, 10.5, 100),
+        (t(13, 31), None, None, None, None, None),  # all-null minute
+        (t(13, 32), 10.5, 10.6, 10.4, 10.5, 50),
+        (t(20, 0, day=3), 12, 12, 12, 12, 0),  # stray: the next day's 16:00 ET
+    ])
+    rows = parse.from_raw(raw, "AAPL", "1m", "XNYS", [D(2024, 10, 2)], "yahoo")
+    assert rows["ts"].to_list() == [dt.datetime(2024, 10, 2, 13, 30), dt.datetime(2024, 10, 2, 13, 32)]
+    assert set(rows["session"]) == {D(2024, 10, 2)}
+    extended = parse.from_raw(raw, "AAPL", "1m", "XNYS", [D(2024, 10, 2)], "yahoo", extended=True)
+    assert extended.height == 3
+
+
+def _minutes(symbol, day, calendar, bar=None):
+    bar = bar or {"open": 100.0, "high": 103.0, "low": 98.0, "close": 101.0, "volume": 1_000_000}
+    return synthetic.minutes(symbol, day, bar, calendar, "synthetic")
+
+
+@pytest.mark.parametrize("symbol, day, calendar, n", [
+    ("AAA", D(2024, 10, 2), "XNYS", 390), ("AAA", D(2024, 11, 29), "XNYS", 210), ("ES=F", D(2024, 10, 2), "CMES", 1380),
+])
+def test_synthetic_minutes_add_up_to_the_daily_bar(symbol, day, calendar, n):
+    bar = {"open": 100.0, "high": 103.0, "low": 98.0, "close": 101.0, "volume": 1_000_000}
+    m = _minutes(symbol, day, calendar, bar)
+    assert m.height == n
+    assert (m["open"][0], m["high"].max(), m["low"].min(), m["close"][-1], m["volume"].sum()) == (
+        bar["open"], bar["high"], bar["low"], bar["close"], bar["volume"])
+    assert (m["high"] >= m[["open", "close"]].max_horizontal()).all()
+    assert (m["low"] <= m[["open", "close"]].min_horizontal()).all()
+    assert m.equals(_minutes(symbol, day, calendar, bar))  # deterministic
+
+
+def test_resample_is_exact_and_aligned_to_the_open():
+    m = _minutes("AAA", D(2024, 11, 29), "XNYS")
+    hours = resample.resample(m, "1h", {"AAA": "XNYS"})
+    # 09:30, 10:30, 11:30, 12:30 ET; the last bucket is the half-day's last half hour
+    assert [t.strftime("%H:%M") for t in hours["ts"]] == ["14:30", "15:30", "16:30", "17:30"]
+    assert hours["volume"].sum() == m["volume"].sum()
+    first = m.head(60)
+    assert hours.row(0, named=True)["open"] == first["open"][0]
+    assert hours.row(0, named=True)["high"] == first["high"].max()
+    assert hours.row(0, named=True)["low"] == first["low"].min()
+    assert hours.row(0, named=True)["close"] == first["close"][-1]
+    fives = resample.resample(m, "5m", {"AAA": "XNYS"})
+    assert fives.height == 42 and resample.resample(fives, "15m", {"AAA": "XNYS"}).equals(
+        resample.resample(m, "15m", {"AAA": "XNYS"}))
+
+
+def test_cme_hours_start_at_the_evening_open_and_skip_the_break():
+    m = pl.concat([_minutes("ES=F", D(2024, 10, 2), "CMES"), _minutes("ES=F", D(2024, 10, 3), "CMES")])
+    hours = resample.resample(m, "1h", {"ES=F": "CMES"})
+    assert hours.height == 46
+    stamps = set(hours["ts"])
+    assert dt.datetime(2024, 10, 1, 22) in stamps and dt.datetime(2024, 10, 2, 22) in stamps
+    assert dt.datetime(2024, 10, 2, 21) not in stamps  # 17:00-18:00 ET: the maintenance break
+
+
+def test_resample_refuses_what_cannot_be_exact():
+    m = _minutes("AAA", D(2024, 10, 2), "XNYS")
+    with pytest.raises(resample.NotFinerInterval):
+        resample.resample(resample.resample(m, "15m", {"AAA": "XNYS"}), "5m", {"AAA": "XNYS"})
+    with pytest.raises(sessions.UnknownInterval):
+        resample.resample(m, "2h", {"AAA": "XNYS"})
+
+
+def test_retention_windows_and_lost_days():
+    today = D(2024, 10, 31)
+    ok, lost = retention.split_by_retention([D(2024, 10, 23), D(2024, 9, 30), D(2024, 10, 2)], "1m", today)
+    assert lost == [D(2024, 9, 30)] and ok == [D(2024, 10, 2), D(2024, 10, 23)]
+    days = [D(2024, 10, d) for d in (1, 2, 3, 4, 7, 8, 9, 10, 11, 14)]
+    windows = retention.request_windows(days, "1m")
+    assert all((hi - lo).days <= 7 for lo, hi in windows)
+    assert sorted(d for d in days if any(lo < d < hi for lo, hi in windows)) == days
+    assert len(windows) == 3  # 1-4, 7-11, 14: each asked from the evening before
+    assert retention.at_risk([D(2024, 10, 2), D(2024, 10, 20)], "1m", today) == [D(2024, 10, 2)]
+
+
+# -- the rules of the intraday checks (lib/intraday/checks.py) ---------------------------------
+from stock_assets.lib.intraday import checks  # noqa: E402
+
+CAL = {"AAA": "XNYS", "ES=F": "CMES"}
+
+
+def _day():
+    return pl.concat([_minutes("AAA", D(2024, 10, 2), "XNYS"), _minutes("ES=F", D(2024, 10, 2), "CMES")])
+
+
+def test_clean_synthetic_bars_pass_every_rule():
+    m = _day()
+    bars = resample.all_intervals(m, CAL)
+    daily = pl.DataFrame({"date": [D(2024, 10, 2)] * 2, "symbol": ["AAA", "ES=F"], "open": [100.0] * 2,
+                          "high": [103.0] * 2, "low": [98.0] * 2, "close": [101.0] * 2, "volume": [1_000_000] * 2})
+    for outcome in (checks.ohlc_consistency(bars), checks.duplicates(bars), checks.outside_session(bars, CAL),
+                    checks.missing_minutes(m, CAL), checks.futures_volume(m, CAL),
+                    checks.daily_reconciliation(m, daily)):
+        assert outcome.passed, outcome.offending
+
+
+def test_each_rule_finds_what_it_guards():
+    m = _day()
+    bad = checks.ohlc_consistency(m.with_columns(high=pl.when(pl.col("symbol") == "AAA").then(pl.col("low") - 1)
+                                                 .otherwise(pl.col("high"))))
+    assert bad.offending["symbol"].to_list() == ["AAA"] and bad.offending["value"][0] == 390
+    dup = checks.duplicates(pl.concat([m, m.head(2)]))
+    assert not dup.passed and dup.numbers["duplicate_bars"] == 4
+    early = m.with_columns(ts=pl.when(pl.col("symbol") == "AAA").then(pl.col("ts") - dt.timedelta(hours=1))
+                           .otherwise(pl.col("ts")))
+    outside = checks.outside_session(early, CAL)
+    assert outside.offending.rows() == [(D(2024, 10, 2), "AAA", 60.0, outside.offending["details"][0])]
+    gaps = checks.missing_minutes(m.filter(pl.int_range(pl.len()) % 100 != 7), CAL)
+    assert {r[1]: r[2] for r in gaps.offending.rows()} == {"AAA": 4.0, "ES=F": 14.0}
+    dead = checks.futures_volume(m.with_columns(volume=pl.lit(0, pl.Int64)), CAL)
+    assert dead.offending["symbol"].to_list() == ["ES=F"]
+
+
+def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
+    m = _minutes("AAA", D(2024, 10, 2), "XNYS")
+    day = {"date": [D(2024, 10, 2)], "symbol": ["AAA"], "open": [100.0], "high": [103.0], "low": [98.0],
+           "close": [101.0], "volume": [1_000_000]}
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.009]})).passed  # within a tick
+    off = checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.02]}))
+    assert not off.passed and off.offending["value"][0] == pytest.approx(0.02)
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_090_000]})).passed
+    assert not checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_200_000]})).passed
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "symbol": ["BBB"]})).numbers["without_daily_bar"] == 1
