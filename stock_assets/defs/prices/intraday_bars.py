@@ -67,7 +67,6 @@ def refuse_unclosed(days: list[dt.date], calendars: set[str], now: dt.datetime) 
     kinds={"polars", "parquet", "duckdb"},
     owners=OWNERS,
     tags={"domain": "prices", "layer": "lake"},
-    pool="duckdb_warehouse",
     metadata={"dagster/table_name": "prices.intraday_bars",
               "intervals": ", ".join(sessions.INTERVALS), "fetched": sessions.FETCHED,
               "derived": ", ".join(sessions.DERIVED)},
