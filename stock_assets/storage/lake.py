@@ -254,5 +254,9 @@ def _fsync_all(paths: list[Path]) -> None:
         list(pool.map(_fsync, paths))  # fsync releases the GIL; the file system batches them
 
 
-def _day_of(path: Path) -> dt.date:
+def partition_day(path: Path) -> dt.date:
+    """The day of a partition file (`.../date=YYYY-MM-DD/data.parquet`)."""
     return dt.date.fromisoformat(path.parent.name.removeprefix("date="))
+
+
+_day_of = partition_day

@@ -147,6 +147,10 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
     run_id = context.run.run_id
     refuse_stale_universe(context, wh, sessions, config)
     _release_dead_letters(context, wh, config)
+    upgraded = records.upgrade_old_files(lake, wh)
+    if upgraded:
+        context.log.info(f"lake upgrade: {len(upgraded)} daily_ohlcv file(s) from before the currency column "
+                         "now hold it (ADR 0020)")
     stored = records.stored_rows(lake, days)
     refetched: list[str] = []
     if sessions:

@@ -10,7 +10,9 @@ import polars as pl
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult
 from stock_assets.lib import market_sessions, unit_error, validation
 from stock_assets.lib.errors import ErrorCode
+from stock_assets.lib.market_of import market_of
 from stock_assets.lib.schema import DAILY_OHLCV
+from stock_assets.storage import lake_upgrade
 from stock_assets.storage.lake import ParquetLake
 from stock_assets.storage.warehouse import Warehouse
 
@@ -81,6 +83,21 @@ def symbol_calendars(warehouse: Warehouse, symbols: list[str]) -> dict[str, str]
     """Each symbol's trading calendar: `universe.tickers.calendar`, else read from the symbol's form."""
     known = dict(warehouse.query("SELECT yahoo_symbol, calendar FROM universe.tickers").iter_rows())
     return market_sessions.calendars_of(symbols, known)
+
+
+def upgrade_old_files(lake: ParquetLake, warehouse: Warehouse) -> list:
+    """Lake files from before `currency` existed get it (once; storage/lake_upgrade.py): each
+    symbol's `universe.tickers.currency`, else what its form says (`.L` is GBp, else USD)."""
+    if lake_upgrade.marker(lake, "daily_ohlcv").exists():
+        return []
+    known = {s: c for s, c in warehouse.query(
+        "SELECT yahoo_symbol, currency FROM universe.tickers").iter_rows() if c}
+
+    def fill(column: str, frame: pl.DataFrame) -> pl.Series:
+        return frame["symbol"].map_elements(lambda s: known.get(s) or market_of(s).currency,
+                                            return_dtype=pl.String)
+
+    return lake_upgrade.add_missing_columns(lake, "daily_ohlcv", DAILY_OHLCV, fill)
 
 
 def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:
