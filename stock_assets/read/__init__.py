@@ -29,15 +29,17 @@ import polars as pl
 
 from stock_assets.lib import adjusted as adjusted_series
 from stock_assets.lib import symbols as symbol_rules
-from stock_assets.read import daily
+from stock_assets.lib.intraday.sessions import INTERVALS as INTRADAY_INTERVALS
+from stock_assets.read import daily, intraday
 from stock_assets.settings import Settings
 from stock_assets.storage import published
 from stock_assets.storage.published import NotPublished
 
 __all__ = ["INTERVALS", "NotPublished", "bars", "connect", "sql"]
 
-# Intraday, weekly and monthly bars come with later issues (DESIGN.md, "Intervals").
-INTERVALS = ("1d",)
+# Daily bars, and the intraday intervals of `intraday_bars` (ADR 0021). Weekly and monthly bars
+# are the warehouse views `prices.weekly_ohlcv` / `prices.monthly_ohlcv` (read.sql).
+INTERVALS = ("1d", *INTRADAY_INTERVALS)
 
 
 def _settings(data_dir: Path | str | None) -> Settings:
@@ -78,7 +80,7 @@ def _date(value, name: str) -> dt.date | None:
 
 
 def bars(symbols: Sequence[str] | None, start=None, end=None, interval: str = "1d",
-         adjusted: bool = False, *, data_dir: Path | str | None = None) -> pl.DataFrame:
+         adjusted: bool = False, *, data_dir: Path | str | None = None, tz: str | None = None) -> pl.DataFrame:
     """Daily bars of `symbols` (a list; None for every symbol) dated `start`..`end` inclusive
     (dates or 'YYYY-MM-DD'; None leaves that side open), ordered by symbol and date.
 
@@ -87,15 +89,23 @@ def bars(symbols: Sequence[str] | None, start=None, end=None, interval: str = "1
     the columns of `prices.daily_ohlcv_adjusted` (open, high, low, close, volume adjusted;
     close_as_traded, split_factor, dividend_factor). `data_dir` defaults to
     STOCK_ASSETS_DATA_DIR. Unknown symbols or dates with no rows give an empty frame.
+
+    An intraday `interval` ('1m', '5m', '15m', '30m', '1h') reads `prices.intraday_bars`' rows
+    of the sessions `start`..`end`, as traded, ordered by symbol and `ts` (the bar's start, UTC;
+    in `tz` when given, e.g. tz='America/New_York' for exchange-local time).
     """
     if interval not in INTERVALS:
         raise ValueError(f"interval {interval!r} is not available; valid: {', '.join(INTERVALS)} "
-                         "(intraday, '1wk' and '1mo' come with later issues)")
+                         "(weekly and monthly bars: the views prices.weekly_ohlcv / prices.monthly_ohlcv)")
     wanted = _symbols(symbols)
     first, last = _date(start, "start"), _date(end, "end")
     if first and last and first > last:
         raise ValueError(f"start {first} is after end {last}")
     settings = _settings(data_dir)
+    if interval != "1d":
+        if adjusted:
+            raise ValueError("intraday bars are stored as traded only; adjusted=True is for interval='1d'")
+        return intraday.read(settings.lake_dir, interval, wanted, first, last, tz)
     if not adjusted:
         return daily.read(settings.lake_dir, wanted, first, last)
     return _adjusted(settings, wanted, first, last)

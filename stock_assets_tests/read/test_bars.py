@@ -90,8 +90,8 @@ def test_symbols_must_be_a_list_of_strings(week, data_dir, symbols, error):
 
 
 def test_unknown_intervals_are_refused_naming_the_valid_ones(week, data_dir):
-    for interval in ("1h", "1wk", "daily"):
-        with pytest.raises(ValueError, match=r"interval '.*' is not available; valid: 1d"):
+    for interval in ("2m", "1wk", "daily"):
+        with pytest.raises(ValueError, match=r"interval '.*' is not available; valid: 1d, 1m, 5m, 15m, 30m, 1h"):
             read.bars(None, interval=interval, data_dir=data_dir)
 
 
