@@ -28,7 +28,7 @@ SELECT symbol,
        max(high) AS high,
        min(low) AS low,
        arg_max(close, date) AS close,
-       sum(volume) AS volume
+       CAST(sum(volume) AS BIGINT) AS volume
 FROM prices.daily_ohlcv
 GROUP BY symbol, date_trunc('{unit}', date)
 """
