@@ -83,7 +83,7 @@ MAP: dict[str, list[str]] = {
     "lib/ratelimit.py": ["prices/test_ratelimit_breaker.py"],
     "lib/retry.py": ["lib/test_retry.py", "universe/test_http.py"],
     "lib/schema.py": ["lib/test_schema.py", "lib/test_validation.py"],
-    "lib/svg_charts.py": ["dashboard/test_dashboard_lib.py"],
+    "lib/svg_charts.py": ["dashboard/test_dashboard_lib.py", "dashboard/test_svg_charts.py"],
     "lib/symbols.py": ["lib/test_symbols.py"],
     "lib/synthetic.py": ["lib/test_synthetic.py", "prices/test_synthetic_source.py"],
     "lib/validation.py": ["lib/test_validation.py", "prices/test_records_quarantine.py"],
