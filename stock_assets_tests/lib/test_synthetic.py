@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from stock_assets.lib import calendar, synthetic
+from stock_assets.lib import calendar, synthetic, synthetic_markets
 
 JUNE = calendar.sessions_between(dt.date(2024, 6, 3), dt.date(2024, 6, 28))
 
@@ -208,3 +208,20 @@ def test_the_synthetic_market_does_not_change_silently_between_versions():
     assert [r[:2] + r[-1:] for r in got] == [r[:2] + r[-1:] for r in expected]  # volumes are integers: exact
     # prices through exp/log/cos: equal to the 4th decimal up to a last-bit difference between platforms
     assert [r[2:6] for r in got] == [pytest.approx(r[2:6], rel=2e-6) for r in expected]
+    # every non-US listing on one day: its spec's base price and volume are part of the contract too
+    intl, _, _ = synthetic.bars([t.symbol for t in synthetic.international()], [dt.date(2024, 6, 3)], 10)
+    assert intl.select("symbol", "volume").rows() == [
+        ("BRLA.L", 2641228), ("CIRE.PA", 6298964), ("ES=F", 2237519), ("FORN.DE", 1064349), ("GC=F", 153568),
+        ("HALB.DE", 1298744), ("KESH.L", 906872), ("LUMA.PA", 441649), ("MNQ=F", 1345700), ("MOTR.L", 9317779),
+        ("TENW.L", 831728), ("VERC.PA", 6359695), ("YM=F", 209111), ("ZEWK.DE", 2246144)]
+    assert intl["close"].to_list() == pytest.approx([
+        666.2342, 93.5012, 1005.1771, 675.7064, 15391.6925, 159.5098, 3980.9889, 1209.9682, 152679.2853, 152.7799,
+        8115.663, 31.8037, 36317.8813, 481.2124], rel=2e-6)
+
+
+def test_synthetic_markets_are_parsed_from_a_comma_list_and_unknown_names_refused():
+    assert synthetic_markets.parse_markets("all") == ("us", "london", "xetra", "paris", "futures")
+    assert synthetic_markets.parse_markets(" US, london,us ") == ("us", "london")  # case, spaces, repeats
+    for bad in ("mars", "us,mars", "", " , "):
+        with pytest.raises(synthetic_markets.UnknownMarket, match="expected a comma list"):
+            synthetic_markets.parse_markets(bad)
