@@ -50,6 +50,7 @@ def test_previous_and_latest_closed_session():
 def test_sessions_behind_and_index():
     assert calendar.sessions_behind(dt.date(2024, 6, 14), dt.date(2024, 6, 21)) == 4  # 17, 18, 20, 21
     assert calendar.sessions_behind(dt.date(2024, 6, 21), dt.date(2024, 6, 21)) == 0
+    assert calendar.sessions_behind(dt.date(2024, 6, 17), dt.date(2024, 6, 18)) == 1  # the very next day counts
     first = calendar.all_sessions()[0]
     assert first == calendar.FIRST_SESSION and calendar.session_index(first) == 0
     with pytest.raises(KeyError):
