@@ -163,7 +163,7 @@ def test_listing_keeps_to_the_asked_markets():
 
 def test_international_listings_equities_pay_dividends_futures_never_and_moves_are_large_cap_sized():
     intl = synthetic.international()
-    sessions = calendar.sessions_between(dt.date(2023, 1, 2), dt.date(2024, 12, 31))
+    sessions = calendar.sessions_between(dt.date(2024, 1, 2), dt.date(2024, 6, 28))  # half a year: 2 dividends
     bars, actions, missing = synthetic.bars([t.symbol for t in intl], sessions, 10)
     assert missing == {}
     payers = set(actions.filter(pl.col("kind") == "dividend")["symbol"])
@@ -171,7 +171,7 @@ def test_international_listings_equities_pay_dividends_futures_never_and_moves_a
     assert all(t.asset_class in ("equity", "future") for t in intl)
     vol = bars.sort("symbol", "date").group_by("symbol").agg(pl.col("close").log().diff().std().alias("vol"))
     assert vol.height == len(intl)
-    assert vol["vol"].min() > 0.007 and vol["vol"].max() < 0.0195  # daily sigma 0.8 %-1.8 %
+    assert vol["vol"].min() > 0.0065 and vol["vol"].max() < 0.021  # daily sigma 0.8 %-1.8 %, estimated on 124 days
 
 
 def test_the_synthetic_market_does_not_change_silently_between_versions():
