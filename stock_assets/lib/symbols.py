@@ -68,7 +68,7 @@ def to_yahoo_symbol(raw: str, suffix: str = "") -> str:
     """
     symbol = clean(raw)
     if not symbol:
-        raise InvalidSymbol(raw, "empty")
+        raise InvalidSymbol(raw, "empty")  # no mutate: without it validate("") raises the same (raw, "empty")
     match = _SHARE_CLASS_DOT.match(symbol)
     if match:
         symbol = f"{match.group(1)}-{match.group(2)}"

@@ -255,13 +255,6 @@ def _log_price(seed: int, ts: list[SyntheticTicker], idx: np.ndarray) -> np.ndar
     return out
 
 
-def _split_factor(t: SyntheticTicker, idx: np.ndarray) -> np.ndarray:
-    if t.split is None:
-        return np.ones(len(idx))
-    at, ratio = t.split
-    return np.where(idx >= at, ratio, 1.0)
-
-
 def bars(
     symbols: list[str], sessions: list[dt.date], count: int, seed: int = 7
 ) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, str]]:

@@ -64,3 +64,18 @@ def test_snapshot_bucket_is_one_key_per_slot():
     c = market_hours.snapshot_bucket(dt.datetime(2024, 6, 10, 14, 40, tzinfo=dt.UTC), 10)
     assert a == b == "2024-06-10T14:30Z"
     assert c == "2024-06-10T14:40Z"
+
+
+def test_snapshot_bucket_names_the_hour_and_minute_of_the_slot():
+    at_utc = lambda hh, mm: dt.datetime(2024, 6, 10, hh, mm, tzinfo=dt.UTC)  # noqa: E731
+    assert market_hours.snapshot_bucket(at_utc(1, 5), 10) == "2024-06-10T01:00Z"
+    assert market_hours.snapshot_bucket(at_utc(2, 59), 60) == "2024-06-10T02:00Z"
+    assert market_hours.snapshot_bucket(at_utc(23, 59), 15) == "2024-06-10T23:45Z"
+
+
+def test_the_nightly_run_time_is_half_past_four_new_york_after_every_close():
+    # docs/operations.md: nightly_prices_schedule, Mon-Fri 16:30 New York time
+    assert market_hours.NIGHTLY_RUN_AT == dt.time(16, 30)
+    for day in (dt.date(2024, 6, 10), dt.date(2024, 11, 29), dt.date(2024, 12, 24)):  # regular, early closes
+        state = market_hours.nightly_session(dt.datetime.combine(day, market_hours.NIGHTLY_RUN_AT, tzinfo=NY))
+        assert state.is_open and state.session == day

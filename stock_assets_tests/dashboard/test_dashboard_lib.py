@@ -31,12 +31,37 @@ def test_kpi_rows_use_overrides_and_refuse_a_missing_value():
     assert kpis.worst([GREEN, YELLOW]) == YELLOW and kpis.worst([]) == GREEN
 
 
+# docs/dashboard.md, "The seven KPIs": (key, yellow at, red at); inclusive bounds
+DOCUMENTED_THRESHOLDS = [("new_30d", 50, 200), ("delisted_30d", 10, 50), ("lagging_symbols", 1, 10),
+                         ("missing_dates", 1, 50), ("fetch_errors_last_night", 1, 25), ("unexplained_jumps", 1, 5)]
+
+
+def test_default_kpi_statuses_change_exactly_at_the_documented_thresholds():
+    for key, yellow, red in DOCUMENTED_THRESHOLDS:
+        for value, expected in ((yellow - 1, GREEN), (yellow, YELLOW), (red - 1, YELLOW), (red, RED)):
+            assert kpis.statuses({key: value}) == {key: expected}, (key, value)
+    # an empty universe is red; one active symbol is fine (there is no yellow)
+    assert kpis.statuses({"total_active_symbols": 0, "new_30d": 0}) == {"total_active_symbols": RED, "new_30d": GREEN}
+    assert kpis.statuses({"total_active_symbols": 1}) == {"total_active_symbols": GREEN}
+    # an override replaces the default of its key only
+    assert kpis.statuses({"new_30d": 3, "delisted_30d": 3}, {"new_30d": Threshold(yellow_at=2, red_at=3)}) == {
+        "new_30d": RED, "delisted_30d": GREEN}
+
+
 def test_lagging_counts_sessions_not_days_and_flags_symbols_without_bars():
     last = pl.DataFrame({"symbol": ["A", "B", "C"],
                          "last_date": [dt.date(2024, 6, 14), dt.date(2024, 6, 11), dt.date(2024, 6, 6)]})
     behind, late = m.lagging(last, ["A", "B", "C", "D"], dt.date(2024, 6, 17), max_behind=2)
     assert dict(behind.select("symbol", "sessions_behind").iter_rows()) == {"A": 1, "B": 4, "C": 7, "D": m.NO_BAR_BEHIND}
     assert late["symbol"].to_list() == ["D", "C", "B"]
+
+
+def test_lagging_by_default_means_more_than_two_sessions_behind():
+    # docs/dashboard.md: "Lagging > 2 sessions" (config max_behind_sessions)
+    last = pl.DataFrame({"symbol": ["TWO", "THREE"], "last_date": [dt.date(2024, 6, 12), dt.date(2024, 6, 11)]})
+    behind, late = m.lagging(last, ["TWO", "THREE"], dt.date(2024, 6, 14))
+    assert dict(behind.select("symbol", "sessions_behind").iter_rows()) == {"TWO": 2, "THREE": 3}
+    assert late["symbol"].to_list() == ["THREE"]
 
 
 def test_missing_dates_are_holes_inside_each_symbols_span():
@@ -63,6 +88,25 @@ def test_price_jumps_explained_only_by_a_matching_split():
     assert by[("T", dt.date(2024, 6, 5))][2] is True and by[("T", dt.date(2024, 6, 5))][3] == pytest.approx(18.81, abs=0.01)
     assert by[("S", dt.date(2024, 6, 6))][2] is False and by[("S", dt.date(2024, 6, 6))][3] is None
     assert ("S", dt.date(2024, 6, 3)) not in by  # a first bar has no move
+
+
+def test_a_move_from_a_zero_close_is_not_a_price_jump():
+    # a zero close is bad data (QA flags it); the move from it has no size, it is not an unexplained jump
+    bars = pl.DataFrame({"symbol": ["Z"] * 3, "date": [dt.date(2024, 6, d) for d in (3, 4, 5)],
+                         "close": [10.0, 0.0, 10.0]})
+    jumps = m.price_jumps(bars, pl.DataFrame(schema={"symbol": pl.String, "ex_date": pl.Date, "value": pl.Float64}),
+                          since=dt.date(2024, 6, 3), threshold=0.75)
+    assert jumps.select("date", "move_pct").rows() == [(dt.date(2024, 6, 4), -100.0)]  # to zero: shown, from zero: not
+
+
+def test_universe_changes_of_an_empty_or_one_symbol_universe():
+    empty = pl.DataFrame(schema={"yahoo_symbol": pl.String, "name": pl.String, "first_seen": pl.Datetime("us"),
+                                 "delisted_on": pl.Date})
+    assert m.universe_changes(empty, dt.date(2024, 1, 1), dt.date(2024, 6, 14)).columns == ["symbol", "change", "on", "name"]
+    one = pl.DataFrame({"yahoo_symbol": ["ONLY"], "name": ["o"], "first_seen": [dt.datetime(2024, 1, 2, 22)],
+                        "delisted_on": [dt.date(2024, 6, 3)]})
+    changes = m.universe_changes(one, dt.date(2024, 6, 1), dt.date(2024, 6, 14))
+    assert changes.select("symbol", "change", "on").rows() == [("ONLY", "delisted", dt.date(2024, 6, 3))]
 
 
 def test_universe_changes_skip_the_first_scrape_and_count_per_month():

@@ -50,7 +50,24 @@ def test_previous_and_latest_closed_session():
 def test_sessions_behind_and_index():
     assert calendar.sessions_behind(dt.date(2024, 6, 14), dt.date(2024, 6, 21)) == 4  # 17, 18, 20, 21
     assert calendar.sessions_behind(dt.date(2024, 6, 21), dt.date(2024, 6, 21)) == 0
+    assert calendar.sessions_behind(dt.date(2024, 6, 17), dt.date(2024, 6, 18)) == 1  # the very next day counts
     first = calendar.all_sessions()[0]
     assert first == calendar.FIRST_SESSION and calendar.session_index(first) == 0
     with pytest.raises(KeyError):
         calendar.session_index(dt.date(2024, 6, 19))
+
+
+def test_an_unknown_calendar_is_refused_with_the_known_names():
+    with pytest.raises(calendar.UnknownCalendar, match="'NOPE' is neither one of XNYS, XLON"):
+        calendar.is_session(dt.date(2024, 6, 3), "NOPE")
+
+
+def test_session_counts_give_the_sessions_between_two_weekdays_by_one_subtraction():
+    counts = calendar.session_counts("XNYS")
+    at = calendar.weekday_index
+    assert counts[at(dt.date(2024, 6, 21))] - counts[at(dt.date(2024, 6, 14))] == 4  # 17, 18, 20, 21 (19: holiday)
+    assert counts[at(calendar.FIRST_SESSION)] == 1 and counts[-1] == len(calendar.all_sessions())
+    # London traded on US Thanksgiving and not on its own bank holiday
+    london = calendar.session_counts("XLON")
+    assert london[at(dt.date(2024, 11, 28))] - london[at(dt.date(2024, 11, 27))] == 1
+    assert london[at(dt.date(2024, 5, 6))] - london[at(dt.date(2024, 5, 3))] == 0

@@ -56,6 +56,7 @@ def test_nasdaq_trader_common_and_share_classes(act, nasdaq, expected):
     ("ABR$D", "ABR-D", "preferred share"), ("AA$", None, "preferred share"), ("ACHR.W", "ACHR+", "warrant"),
     ("ACHR.WS", None, "warrant"), ("AACT.U", "AACT=", "unit"), ("AACT.U", None, "unit"),
     ("CELG.R", "CELG^", "right"), ("LDOS.V", "LDOS#", "when-issued"), ("DRU", "DRU*", "called for redemption"),
+    ("ABR$D", "ABRD", "preferred share"),  # the ACT `$` still names it when the NASDAQ column lacks its mark
 ])
 def test_nasdaq_trader_non_common_issues_are_rejected_naming_the_kind(act, nasdaq, kind):
     with pytest.raises(InvalidSymbol) as err:
