@@ -134,11 +134,14 @@ class ProxyPool:
     def __len__(self) -> int:
         return len(self._proxies)
 
-    def choose(self) -> str:
-        """The next proxy in rotation (round-robin); re-admits those whose cool-down is over."""
+    def choose(self, exclude: frozenset[str] | set[str] = frozenset()) -> str | None:
+        """The next proxy in rotation (round-robin), skipping `exclude`; re-admits those whose
+        cool-down is over. None: every proxy in rotation is excluded (a request that has tried
+        them all). Raises PoolExhausted when none is in rotation."""
         with self._lock:
             now = self._clock()
             n = len(self._proxies)
+            in_rotation = False
             for step in range(n):
                 health = self._proxies[(self._next + step) % n]
                 if health.evicted_until is not None and now >= health.evicted_until:
@@ -146,8 +149,12 @@ class ProxyPool:
                     health.consecutive_failures = 0
                     health.recent.clear()
                 if health.evicted_until is None:
-                    self._next = (self._next + step + 1) % n
-                    return health.url
+                    in_rotation = True
+                    if health.url not in exclude:
+                        self._next = (self._next + step + 1) % n
+                        return health.url
+            if in_rotation:
+                return None
             raise PoolExhausted(n, min(h.evicted_until for h in self._proxies) - now)
 
     def report(self, url: str, outcome: str) -> bool:

@@ -101,3 +101,20 @@ def test_proxy_lists_are_validated_and_credentials_never_shown():
         ProxyPool([])
     with pytest.raises(ProxyConfigError):
         ProxyPool([A], min_success_share=1.5)
+
+
+def test_a_request_never_tries_the_same_proxy_twice():
+    """Round-robin is shared by every thread: a request that failed on A must get B next, even if
+    the shared rotation points at A again, and learn when it has tried every proxy in rotation."""
+    clock = Clock()
+    pool = ProxyPool([A, B, C], max_consecutive_failures=1, clock=clock)
+    assert pool.choose() == A
+    assert pool.choose(exclude={B}) == C  # B skipped, the rotation moves past C
+    assert pool.choose(exclude={A}) == B
+    assert pool.choose(exclude={A, B, C}) is None  # all in rotation tried: not an exhausted pool
+    pool.report(C, ERROR)
+    assert pool.choose(exclude={A, B}) is None
+    pool.report(A, ERROR)
+    pool.report(B, ERROR)
+    with pytest.raises(PoolExhausted):
+        pool.choose(exclude={A})

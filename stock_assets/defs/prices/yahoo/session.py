@@ -40,6 +40,7 @@ from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.proxies import ERROR, OK, THROTTLED, TIMEOUT, PoolExhausted, ProxyPool, redact
 from stock_assets.lib.ratelimit import AdaptiveTokenBucket, Cancelled
 
+DIRECT = "direct"  # _choose_proxy's answer when a dead pool may be bypassed
 # What a proxy answers itself when it cannot do its job: not Yahoo's verdict on the request.
 PROXY_FAILURE_STATUSES = (407, 502, 504)
 _TIMEOUT_NAMES = ("Timeout", "ReadTimeout", "ConnectTimeout", "TimeoutError", "OperationTimedOut")
@@ -212,44 +213,56 @@ class YahooSession(curl_requests.Session):
         """One HTTP request, through the proxy pool when there is one.
 
         A proxy that fails the request itself (transport error, 407/502/504) is reported to the
-        pool and the request goes through the next proxy, at most once per proxy: it never
-        reached Yahoo, so it costs no token. Yahoo's own answers (429 included) are returned.
+        pool and the request goes through the next proxy it has not tried (each at most once):
+        it never reached Yahoo, so it costs no token. Yahoo's own answers (429 included) are
+        returned; when every proxy failed it, the last failure is.
         """
         if self.proxy_pool is None:
             return super().request(method, url, *args, **kwargs)
         kwargs.pop("proxies", None)
-        for attempt in range(len(self.proxy_pool)):
-            proxy = self._choose_proxy()
-            if proxy is None:  # dead pool, and the setting allows a direct connection
+        tried: set[str] = set()
+        failure: tuple[Exception | None, object] = (None, None)  # the last proxy failure: error or response
+        while not self.stop.is_set():
+            proxy = self._choose_proxy(tried)
+            if proxy is None:
+                break  # every proxy in rotation failed this request
+            if proxy == DIRECT:  # dead pool, and the setting allows a direct connection
                 with self._obs_lock:
                     self.direct_requests += 1
                 return super().request(method, url, *args, **kwargs)
+            tried.add(proxy)
             try:
                 response = super().request(method, url, *args, proxy=proxy, **kwargs)
             except Exception as err:
                 timed_out = type(err).__name__ in _TIMEOUT_NAMES or isinstance(err, TimeoutError)
                 self._report_proxy(proxy, TIMEOUT if timed_out else ERROR, type(err).__name__)
-                if attempt == len(self.proxy_pool) - 1 or self.stop.is_set():
-                    raise
+                failure = (err, None)
                 continue
             if response.status_code in PROXY_FAILURE_STATUSES:
                 self._report_proxy(proxy, ERROR, f"HTTP {response.status_code} from the proxy")
-                if attempt < len(self.proxy_pool) - 1 and not self.stop.is_set():
-                    continue
-                return response
+                failure = (None, response)
+                continue
             self._report_proxy(proxy, THROTTLED if response.status_code == 429 else OK, "")
             return response
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        err, response = failure
+        if err is not None:
+            raise err
+        if response is not None:
+            return response
+        raise FetchCancelled()
 
-    def _choose_proxy(self) -> str | None:
-        """The next proxy; when all are evicted: direct (if allowed), a bounded wait, or YFPROXY."""
+    def _choose_proxy(self, tried: set[str]) -> str | None:
+        """The next proxy not yet tried (None: all in rotation were); when all are evicted:
+        DIRECT (if allowed), a bounded wait, or YFPROXY."""
         while True:
             try:
-                return self.proxy_pool.choose()
+                return self.proxy_pool.choose(exclude=tried)
             except PoolExhausted as err:
+                if tried:
+                    return None  # this request's own failures emptied the pool: report them
                 if self.proxy_fallback_direct:
                     self.on_event("proxy_direct", f"{err}; sending directly (proxy_fallback_direct is on)")
-                    return None
+                    return DIRECT
                 if err.retry_in_s > self.proxy_wait_s:
                     raise CodedError(ErrorCode.YFPROXY, f"{err}: not sent (a direct connection is not allowed; "
                                                         "set STOCK_ASSETS_PROXIES_FALLBACK=direct to allow it)") from None
