@@ -7,7 +7,7 @@ else in the code location changes.
 from __future__ import annotations
 
 from stock_assets.defs.automation.alert_senders import alert_sender
-from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource, YahooQuoteSource
+from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource
 from stock_assets.defs.prices.sources import PriceSource
 from stock_assets.defs.prices.synthetic import SyntheticPriceSource
 from stock_assets.defs.prices.watchlist import IntradayWatchlist
@@ -35,9 +35,11 @@ def universe_source(settings: Settings) -> UniverseSource:
 
 
 def quote_source(settings: Settings) -> QuoteSource:
-    """Intraday quotes (the `intraday_quotes` asset): synthetic offline, Yahoo live."""
+    """Quote snapshots (the `quote_snapshots` asset): synthetic offline, Yahoo's batch endpoint live."""
     if settings.source == "synthetic":
         return SyntheticQuoteSource(ticker_count=settings.synthetic_tickers)
+    from stock_assets.defs.prices.yahoo.quotes import YahooQuoteSource
+
     return YahooQuoteSource()
 
 

@@ -198,3 +198,30 @@ CREATE TABLE IF NOT EXISTS prices.intraday_quotes (
     provider      VARCHAR NOT NULL,
     run_id        VARCHAR
 );
+
+-- The newest quote snapshot of each symbol (quote_snapshots, storage/quote_store.py): price and
+-- fundamentals; the same columns as the view prices.quote_snapshots over the lake.
+CREATE TABLE IF NOT EXISTS universe.fundamentals (
+    snapshot_at    TIMESTAMP NOT NULL,       -- UTC, when the snapshot was taken
+    symbol         VARCHAR NOT NULL,
+    price          DOUBLE NOT NULL,          -- in `currency` as quoted (GBp: pence)
+    change         DOUBLE,
+    change_pct     DOUBLE,                   -- percent
+    volume         BIGINT,
+    day_high       DOUBLE,
+    day_low        DOUBLE,
+    bid            DOUBLE,
+    ask            DOUBLE,
+    market_cap     BIGINT,
+    pe_trailing    DOUBLE,
+    pe_forward     DOUBLE,
+    eps_trailing   DOUBLE,
+    dividend_yield DOUBLE,                   -- percent
+    book_value     DOUBLE,
+    week52_high    DOUBLE,
+    week52_low     DOUBLE,
+    avg_volume_3m  BIGINT,
+    market_state   VARCHAR,                  -- Yahoo's marketState: PRE, REGULAR, POST, POSTPOST, CLOSED, ...
+    quote_time     TIMESTAMP NOT NULL,       -- UTC, Yahoo's regularMarketTime
+    currency       VARCHAR NOT NULL
+);
