@@ -1,9 +1,9 @@
 """When a quote is too old to store, and when a market is in its regular session.
 
 Why allow for the exchange's delay: Yahoo's London quotes are delayed by 15-20 minutes
-(`exchangeDataDelayedBy: 20` in the recorded answers). Judged by the wall clock alone, every
-London quote would be stale all day; judged by its delay, a London quote 16 minutes old is
-one minute fresh. A quote is stale when, less that announced delay, it is more than
+(`exchangeDataDelayedBy: 15` and `20` in the recorded answers). Judged by the wall clock alone, every
+London quote would be stale all day; judged by its delay, a London quote 16 minutes old
+with a 15-minute delay is one minute old. A quote is stale when, less that announced delay, it is more than
 `MAX_AGE` (5 minutes) older than the snapshot, *while its market is in regular hours*:
 outside them the last trade is legitimately old.
 """

@@ -74,40 +74,42 @@ class YahooQuoteSource(QuoteSource):
                                on_event=lambda kind, detail: log(f"yahoo quotes: {kind} {detail}"))
         data = YfData(session=session)
         started = time.monotonic()
-        todo = [list(symbols[i:i + self.batch_size]) for i in range(0, len(symbols), self.batch_size)]
+        # (batch, attempts so far): a split batch starts afresh, a retried one counts its passes
+        todo = [(list(symbols[i:i + self.batch_size]), 0) for i in range(0, len(symbols), self.batch_size)]
         items: list[dict] = []
         failed: dict[str, QuoteFailure] = {}
-        batches = len(todo)
-        log(f"yahoo quotes: {len(symbols)} symbols in {batches} requests of up to {self.batch_size}, "
+        batches, rounds = 0, 0
+        log(f"yahoo quotes: {len(symbols)} symbols in {len(todo)} requests of up to {self.batch_size}, "
             f"{self.max_workers} in flight, starting at {self.requests_per_second}/s")
         try:
-            for attempt in range(1, self.max_passes + 1):
-                retry: list[list[str]] = []
+            while todo:
+                rounds += 1
+                batches += len(todo)
+                retry: list[tuple[list[str], int]] = []
                 with cf.ThreadPoolExecutor(max_workers=min(self.max_workers, len(todo))) as pool:
-                    for batch, outcome in zip(todo, pool.map(lambda b: self._one(data, session, b), todo),
-                                              strict=True):
+                    outcomes = pool.map(lambda job: self._one(data, session, job[0]), todo)
+                    for (batch, attempts), outcome in zip(todo, outcomes, strict=True):
                         if isinstance(outcome, list):
                             items.extend(outcome)
                             for s in batch:
                                 failed.pop(s, None)
                             continue
                         code, message = outcome
-                        if code == ErrorCode.YFHTTP4XX and len(batch) > 1:
-                            half = len(batch) // 2
-                            retry += [batch[:half], batch[half:]]  # find the symbol Yahoo refuses
-                            continue
                         for s in batch:
                             failed[s] = QuoteFailure(s, code, f"quote request ({len(batch)} symbols): {message}")
-                        if yahoo_errors.retryable(code):
-                            retry.append(batch)
-                if not retry or attempt == self.max_passes:
+                        if code == ErrorCode.YFHTTP4XX and len(batch) > 1:
+                            half = len(batch) // 2  # find the symbol Yahoo refuses: the others go through
+                            retry += [(batch[:half], 0), (batch[half:], 0)]
+                        elif yahoo_errors.retryable(code) and attempts + 1 < self.max_passes:
+                            retry.append((batch, attempts + 1))
+                if not retry:
                     break
                 wait = breaker.retry_in() if breaker.state != "closed" else 0.0
-                log(f"yahoo quotes: pass {attempt} left {sum(map(len, retry))} symbols in {len(retry)} requests; "
-                    f"next pass {'in %.0fs (breaker open)' % wait if wait else 'at once'}")
+                log(f"yahoo quotes: round {rounds} left {sum(len(b) for b, _ in retry)} symbols in {len(retry)} "
+                    f"requests; next round {'in %.0fs (breaker open)' % wait if wait else 'at once'}")
                 if wait and stop.wait(wait):
                     break
-                todo, batches = retry, batches + len(retry)
+                todo = retry
         finally:
             from stock_assets.defs.prices.yahoo.source import _release_yfinance_session
 
