@@ -2,7 +2,6 @@
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -13,21 +12,7 @@ from stock_assets.defs.automation import maintenance
 from stock_assets.defs.automation.maintenance import TidyConfig
 from stock_assets.defs.prices.quote_snapshots import QuoteSnapshotConfig, quote_snapshots
 from stock_assets.lib.quotes.schema import QUOTE_SNAPSHOTS
-from stock_assets.defs.resources import build_resources
-from stock_assets.settings import Settings
 from stock_assets.storage import quote_store
-from stock_assets_tests.conftest import DEFAULT_TEST_TICKERS, materialize_universe
-
-
-@pytest.fixture(scope="module")
-def universe_warehouse(tmp_path_factory) -> Path:
-    """The synthetic universe materialised once for the module (a warehouse file to copy)."""
-    data = tmp_path_factory.mktemp("quotes_universe")
-    settings = Settings.from_env({"STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(data),
-                                  "STOCK_ASSETS_SYNTHETIC_TICKERS": str(DEFAULT_TEST_TICKERS)})
-    with dg.instance_for_test() as instance:
-        materialize_universe(build_resources(settings), instance)
-    return data / "warehouse.duckdb"
 
 
 @pytest.fixture
