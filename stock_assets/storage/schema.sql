@@ -188,16 +188,8 @@ CREATE TABLE IF NOT EXISTS dashboard.kpis (
     computed_at   TIMESTAMP NOT NULL
 );
 
--- Intraday snapshots, kept apart from daily bars and pruned after a configurable number of days.
-CREATE TABLE IF NOT EXISTS prices.intraday_quotes (
-    snapshot_at   TIMESTAMP NOT NULL,        -- UTC
-    symbol        VARCHAR NOT NULL,
-    price         DOUBLE NOT NULL,
-    change_pct    DOUBLE,
-    volume        BIGINT,
-    provider      VARCHAR NOT NULL,
-    run_id        VARCHAR
-);
+-- prices.intraday_quotes (intraday snapshots until issue 16) is no longer created: quote_snapshots
+-- replaced it (ADR 0016). A warehouse that has it keeps it untouched; DROP it to reclaim the space.
 
 -- The newest quote snapshot of each symbol (quote_snapshots, storage/quote_store.py): price and
 -- fundamentals; the same columns as the view prices.quote_snapshots over the lake.
