@@ -152,3 +152,49 @@ def test_a_symbol_answered_twice_keeps_its_newest_quote_and_case_follows_the_ask
 def test_prices_that_are_not_positive_numbers_with_a_time_are_refused(patch):
     item = {"symbol": "A", "regularMarketPrice": 1.0, "currency": "USD", "regularMarketTime": 1718031000, **patch}
     assert isinstance(parse.to_row(item, dt.datetime(2024, 6, 10, 15)), parse.QuoteFailure)
+
+
+SUMMARY = ("yahoo_json", "quotesummary_v10_wrapped_node-yahoo-finance2")
+
+
+def summary(name: str) -> tuple[int, dict]:
+    """(status, body) of one recorded v10 quoteSummary answer (recorded a week after the v7 ones)."""
+    response = json.loads(shared_data(*SUMMARY, name).read_text())["response"]
+    return response["status"], response["bodyJson"]
+
+
+def test_v7_units_agree_with_yahoo_s_own_quote_summary():
+    """The v10 quoteSummary states fractions where v7 states percent: the stored row follows v7's
+    percent, so AAPL's 0.0041 (v10) is 0.41 (stored); the fundamentals agree within a week's drift."""
+    status, body = summary("quoteSummary-all-AAPL.json")
+    assert status == 200
+    v10 = body["quoteSummary"]["result"][0]
+    asked, items, at = recorded("quote-AAPL.json")
+    [row] = parse.rows_and_failures(asked, items, at, {})[0]
+    assert row["dividend_yield"] == pytest.approx(v10["summaryDetail"]["dividendYield"] * 100)
+    assert row["eps_trailing"] == v10["defaultKeyStatistics"]["trailingEps"]
+    assert row["book_value"] == v10["defaultKeyStatistics"]["bookValue"]
+    assert row["market_cap"] == pytest.approx(v10["summaryDetail"]["marketCap"], rel=0.05)
+    assert row["pe_trailing"] == pytest.approx(v10["summaryDetail"]["trailingPE"], rel=0.05)
+    assert abs(v10["price"]["regularMarketChangePercent"]) < 0.05  # a fraction in v10, not percent
+
+
+def test_london_is_pence_in_both_answers_and_delayed_the_same():
+    _, body = summary("quoteSummary-all-OCDO.L.json")
+    price = body["quoteSummary"]["result"][0]["price"]
+    asked, items, at = recorded("quote-OCDO.L.json")
+    [row] = parse.rows_and_failures(asked, items, at, {})[0]
+    assert row["currency"] == price["currency"] == "GBp"
+    assert row["price"] == pytest.approx(price["regularMarketPrice"], rel=0.05)  # 308.8 vs 309 pence, not pounds
+    assert items[0]["exchangeDataDelayedBy"] == price["exchangeDataDelayedBy"] == 15
+
+
+@pytest.mark.parametrize("symbol", ["QQQ", "BTC-USD", "GC=F", "0P000071W8.TO"])
+def test_funds_etfs_futures_have_no_financial_data_in_v10_and_v7_still_quotes_them(symbol):
+    status, body = summary(f"ERROR404_quoteSummary-financialData-{symbol}.json")
+    assert status == 404 and body["quoteSummary"]["result"] is None
+    name = {"QQQ": "quote-QQQ.json", "BTC-USD": "quote-BTC-USD.json", "GC=F": "quote-GC=F.json",
+            "0P000071W8.TO": "quote-0P000071W8.TO.json"}[symbol]
+    asked, items, at = recorded(name)
+    [row] = parse.rows_and_failures(asked, items, at, {})[0]  # a price is enough for a row
+    assert row["price"] > 0 and row["currency"] == ("CAD" if symbol.endswith(".TO") else "USD")
