@@ -139,6 +139,10 @@ def test_an_answer_that_is_not_a_quote_response_says_so(body):
         parse.items_of(body)
 
 
+def test_an_answer_with_no_result_is_no_items():
+    assert parse.items_of({"quoteResponse": {"result": None, "error": None}}) == []
+
+
 def test_a_symbol_answered_twice_keeps_its_newest_quote_and_case_follows_the_ask():
     at = dt.datetime(2024, 6, 10, 15, 0)
     base = {"symbol": "BRK-B", "regularMarketPrice": 1.0, "currency": "USD", "regularMarketTime": 1718031000}
