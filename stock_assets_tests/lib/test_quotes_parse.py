@@ -133,6 +133,7 @@ def test_stale_boundary_is_five_minutes(age_s, stale):
 
 
 @pytest.mark.parametrize("body", ["<html>", {"chart": {}}, {"quoteResponse": {"result": "x", "error": None}},
+                                  {"quoteResponse": {"result": ["AAPL"], "error": None}},
                                   {"quoteResponse": {"result": None, "error": {"code": "Bad Request"}}}])
 def test_an_answer_that_is_not_a_quote_response_says_so(body):
     with pytest.raises(parse.QuoteAnswerError):

@@ -12,7 +12,10 @@ from stock_assets.defs.automation import maintenance
 from stock_assets.defs.automation.maintenance import TidyConfig
 from stock_assets.defs.prices.quote_snapshots import QuoteSnapshotConfig, quote_snapshots
 from stock_assets.lib.quotes.schema import QUOTE_SNAPSHOTS
+from stock_assets import read
+from stock_assets.lib import synthetic
 from stock_assets.storage import quote_store
+from stock_assets_tests.conftest import DEFAULT_TEST_TICKERS
 
 
 @pytest.fixture
@@ -67,6 +70,15 @@ def test_scope_open_outside_every_market_asks_nothing_and_writes_nothing(univers
     mat = result.asset_materializations_for_node("quote_snapshots")[0]
     assert mat.metadata["symbols_requested"].value == 0
     assert not (data_dir / "lake" / "quote_snapshots").exists()
+    # the daily full refresh on the same Saturday: every symbol at its last close, nothing stale
+    assert snap(universe_ready, instance, "2024-06-08T15:00:00+00:00", scope="all").success
+    rows = read.quotes(data_dir=data_dir)
+    assert rows.height > 0 and rows["market_state"].unique().to_list() == ["CLOSED"]
+    friday, _, _ = synthetic.bars(rows["symbol"].to_list(), [dt.date(2024, 6, 7)], DEFAULT_TEST_TICKERS)
+    traded = rows.join(friday.select("symbol", "close"), on="symbol")  # a symbol in a gap keeps its older close
+    assert traded.height >= rows.height - 2
+    assert traded["quote_time"].unique().to_list() == [dt.datetime(2024, 6, 7, 20, tzinfo=dt.UTC)]  # Fri 16:00 ET
+    assert (traded["price"] == traded["close"]).all()
 
 
 def test_unknown_symbols_are_recorded_like_price_failures(universe_ready, instance, warehouse):

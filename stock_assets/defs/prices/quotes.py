@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import polars as pl
 
-from stock_assets.lib import synthetic
+from stock_assets.lib import calendar, synthetic
 from stock_assets.lib.quotes import freshness, parse, schema
 from stock_assets.lib.quotes.parse import QuoteFailure
 
@@ -86,20 +86,27 @@ class SyntheticQuoteSource(QuoteSource):
         day = at.astimezone(dt.UTC).date()
         days = [day - dt.timedelta(days=n) for n in range(10, -2, -1)]
         bars, _, _ = synthetic.bars(list(symbols), days, self.ticker_count, self.seed)
-        latest = bars.filter(pl.col("date") <= day + dt.timedelta(days=1)).sort("date").group_by(
-            "symbol", maintain_order=True).last()
+        closed: dict[tuple[dt.date, str], bool] = {}
+
+        def has_closed(session: dt.date, cal: str) -> bool:  # only closes before `at` are known at `at`
+            if (session, cal) not in closed:
+                closed[(session, cal)] = calendar.has_closed(session, at, cal)
+            return closed[(session, cal)]
+
         minute = int(at.timestamp() // 60)
         items = []
-        for row in latest.iter_rows(named=True):
-            sym = row["symbol"]
+        for (sym,), rows in bars.sort("date").partition_by("symbol", as_dict=True, maintain_order=True).items():
             cal = market_of(sym).calendar
-            session = freshness.open_session(at, cal)
-            items.append(_item(row, _drift(sym, minute, self.seed), at, session is not None, self.seed))
+            known = [r for r in rows.iter_rows(named=True) if has_closed(r["date"], cal)]
+            if known:
+                is_open = freshness.open_session(at, cal) is not None
+                last_close = calendar.session_close(known[-1]["date"], cal)
+                items.append(_item(known[-1], _drift(sym, minute, self.seed), at, is_open, last_close, self.seed))
         log(f"synthetic quotes: {len(items)}/{len(symbols)} symbols quoted")
         return Answer(items=items, stats={"requests": 0, "batches": 0})
 
 
-def _item(bar: dict, drift: float, at: dt.datetime, is_open: bool, seed: int) -> dict:
+def _item(bar: dict, drift: float, at: dt.datetime, is_open: bool, last_close: dt.datetime, seed: int) -> dict:
     """A v7-shaped quote of one synthetic symbol: prices from its last bar, fundamentals from its hash."""
     sym = bar["symbol"]
     h = zlib.crc32(f"{seed}:{sym}:fundamentals".encode())
@@ -108,7 +115,7 @@ def _item(bar: dict, drift: float, at: dt.datetime, is_open: bool, seed: int) ->
     pe = 8 + h % 40
     shares = 10_000_000 * (1 + h % 500)
     quoted = at - dt.timedelta(seconds=zlib.crc32(f"{sym}:{int(at.timestamp()) // 60}".encode()) % 120) \
-        if is_open else dt.datetime.combine(bar["date"], dt.time(20, 0), dt.UTC)
+        if is_open else last_close
     return {
         "symbol": sym, "quoteType": "EQUITY", "currency": bar.get("currency") or "USD",
         "regularMarketPrice": price, "regularMarketChange": round(price - prev, 4),
