@@ -69,6 +69,9 @@ class Settings:
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
     nightly_lookback_sessions: int = 5  # sessions before tonight the nightly run re-examines (ADR 0014)
     intraday_symbols: str = "futures"  # the intraday_bars watchlist: a comma list, `futures`, or a universe name
+    # Proxies for every Yahoo request (lib/proxies.py); URLs may carry credentials: not in the repr.
+    proxies: tuple[str, ...] = field(default=(), repr=False)
+    proxy_fallback_direct: bool = False  # STOCK_ASSETS_PROXIES_FALLBACK=direct: a dead pool may go direct
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -123,6 +126,8 @@ class Settings:
             ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
             nightly_lookback_sessions=int(raw_lookback),
             intraday_symbols=_intraday_symbols(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "futures")),
+            proxies=_proxies(env.get("STOCK_ASSETS_PROXIES", "")),
+            proxy_fallback_direct=_proxy_fallback(env.get("STOCK_ASSETS_PROXIES_FALLBACK", "none")),
         )
 
     @property
@@ -162,6 +167,31 @@ def _universe(raw: str) -> str:
             f"STOCK_ASSETS_UNIVERSE={raw.strip()!r}: synthetic stands alone (it replaces every live source)."
         )
     return ",".join(names)
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """`STOCK_ASSETS_PROXIES`: comma-separated proxy URLs, or `file:///path` to a list (one per line)."""
+    from stock_assets.lib.proxies import ProxyConfigError, parse_proxy_list
+
+    raw = raw.strip()
+    if raw.startswith("file://"):
+        path = Path(raw[len("file://"):])
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise SettingsError(f"STOCK_ASSETS_PROXIES: cannot read the proxy list {path}: {err.strerror or err}") from None
+    try:
+        return parse_proxy_list(raw)
+    except ProxyConfigError as err:
+        raise SettingsError(f"STOCK_ASSETS_PROXIES: {err}") from None
+
+
+def _proxy_fallback(raw: str) -> bool:
+    """`STOCK_ASSETS_PROXIES_FALLBACK`: `none` (default: a dead pool never goes direct) or `direct`."""
+    value = raw.strip().lower() or "none"
+    if value not in ("none", "direct"):
+        raise SettingsError(f"STOCK_ASSETS_PROXIES_FALLBACK={raw!r} must be `none` or `direct`.")
+    return value == "direct"
 
 
 def _intraday_symbols(raw: str) -> str:

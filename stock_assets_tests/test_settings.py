@@ -50,3 +50,36 @@ def test_nightly_lookback_sessions(raw, sessions):
 def test_a_bad_nightly_lookback_is_refused(raw):
     with pytest.raises(SettingsError, match="STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS.*whole number >= 0"):
         Settings.from_env({"STOCK_ASSETS_NIGHTLY_LOOKBACK_SESSIONS": raw})
+
+
+def test_proxies_from_a_comma_list_or_a_file_never_in_the_repr(tmp_path):
+    listing = tmp_path / "proxies.txt"
+    listing.write_text("http://u:secret@10.0.0.1:3128\n# spare\nsocks5://10.0.0.2:1080\n")
+    inline = Settings.from_env({"STOCK_ASSETS_PROXIES": "http://10.0.0.1:3128, http://10.0.0.3:3128"})
+    listed = Settings.from_env({"STOCK_ASSETS_PROXIES": f"file://{listing}", "STOCK_ASSETS_PROXIES_FALLBACK": "direct"})
+    assert inline.proxies == ("http://10.0.0.1:3128", "http://10.0.0.3:3128") and not inline.proxy_fallback_direct
+    assert listed.proxies == ("http://u:secret@10.0.0.1:3128", "socks5://10.0.0.2:1080") and listed.proxy_fallback_direct
+    assert "secret" not in repr(listed) and "10.0.0.1" not in repr(listed)
+    assert Settings.from_env({}).proxies == ()
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"STOCK_ASSETS_PROXIES": "10.0.0.1:3128"}, "scheme must be one of"),
+    ({"STOCK_ASSETS_PROXIES": "file:///nonexistent/proxies.txt"}, "cannot read the proxy list"),
+    ({"STOCK_ASSETS_PROXIES_FALLBACK": "yes"}, "must be `none` or `direct`"),
+])
+def test_bad_proxy_settings_are_refused_naming_the_variable(env, message):
+    with pytest.raises(SettingsError, match=message) as err:
+        Settings.from_env(env)
+    assert "STOCK_ASSETS_PROXIES" in str(err.value)
+
+
+def test_the_live_price_source_takes_the_proxies_from_the_environment_variable(monkeypatch):
+    import dagster as dg
+
+    from stock_assets.defs.resources import price_source
+
+    monkeypatch.setenv("STOCK_ASSETS_PROXIES", "http://10.0.0.1:3128")
+    source = price_source(Settings.from_env({"STOCK_ASSETS_PROXIES": "http://10.0.0.1:3128"}))
+    assert source.proxies == dg.EnvVar("STOCK_ASSETS_PROXIES")  # the UI shows the name, not the URL
+    assert price_source(Settings.from_env({})).proxies == ""

@@ -6,6 +6,8 @@ else in the code location changes.
 
 from __future__ import annotations
 
+import dagster as dg
+
 from stock_assets.defs.automation.alert_senders import alert_sender
 from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource
 from stock_assets.defs.prices.sources import PriceSource
@@ -22,6 +24,9 @@ def price_source(settings: Settings) -> PriceSource:
         return SyntheticPriceSource(ticker_count=settings.synthetic_tickers)
     from stock_assets.defs.prices.yahoo import YahooPriceSource
 
+    if settings.proxies:  # an EnvVar: the UI shows the variable's name, never the (credential-bearing) URLs
+        return YahooPriceSource(proxies=dg.EnvVar("STOCK_ASSETS_PROXIES"),
+                                proxy_fallback_direct=settings.proxy_fallback_direct)
     return YahooPriceSource()
 
 
@@ -40,6 +45,9 @@ def quote_source(settings: Settings) -> QuoteSource:
         return SyntheticQuoteSource(ticker_count=settings.synthetic_tickers)
     from stock_assets.defs.prices.yahoo.quotes import YahooQuoteSource
 
+    if settings.proxies:  # the same pool as the price source (ADR 0026); an EnvVar, never the URLs
+        return YahooQuoteSource(proxies=dg.EnvVar("STOCK_ASSETS_PROXIES"),
+                                proxy_fallback_direct=settings.proxy_fallback_direct)
     return YahooQuoteSource()
 
 

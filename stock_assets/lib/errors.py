@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     YFNOQUOTE = "YFNOQUOTE"  # quote_snapshots: asked for, absent from Yahoo's answer (unknown, expired, renamed)
     YFNOPRICE = "YFNOPRICE"  # quote_snapshots: quoted without a price, its time or its currency (e.g. a fund)
     YFSTALE = "YFSTALE"  # quote_snapshots: the quote is older than 5 min (beyond the exchange's delay) in regular hours
+    YFPROXY = "YFPROXY"  # every configured proxy is evicted and a direct connection is not allowed: not asked
     SCRAPE_HTTP = "SCRAPE_HTTP"  # a listing source could not be downloaded
     SCRAPE_LAYOUT = "SCRAPE_LAYOUT"  # a listing source did not have the expected layout
     SCRAPE_SHRUNK = "SCRAPE_SHRUNK"  # a listing shrank by more than the allowed share

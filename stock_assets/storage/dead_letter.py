@@ -23,7 +23,7 @@ from stock_assets.storage.warehouse import Warehouse
 
 NIGHTS_TO_DEAD_LETTER = 3
 NOT_THE_SYMBOLS_FAULT = frozenset(
-    {ErrorCode.YF429, ErrorCode.YFBREAKER, ErrorCode.YFCANCELLED, ErrorCode.YFDEAD}
+    {ErrorCode.YF429, ErrorCode.YFBREAKER, ErrorCode.YFCANCELLED, ErrorCode.YFDEAD, ErrorCode.YFPROXY}
 )
 
 

@@ -132,6 +132,9 @@ CREATE TABLE IF NOT EXISTS ops.fetch_reports (
     seconds       DOUBLE,
     recorded_at   TIMESTAMP NOT NULL
 );
+-- Per-proxy figures of the run (JSON list: proxy host:port, requests, ok, throttled, timeouts,
+-- errors, success_share, evictions, state); NULL when no proxy is configured.
+ALTER TABLE ops.fetch_reports ADD COLUMN IF NOT EXISTS proxies VARCHAR;
 
 -- Quality: one row per failing row per check (resolved by a later passing run), and one
 -- row per partition per check.

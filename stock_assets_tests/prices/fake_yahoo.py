@@ -141,6 +141,7 @@ class FakeYahoo:
         self.in_flight = 0  # chart requests being answered right now
         self.max_in_flight = 0  # the most at once: how parallel the client really is
         self.other_requests = 0
+        self.unproxied = 0  # requests that came straight from the client, not through a proxy (no Via)
         self.arrivals: list[tuple[float, int]] = []  # (monotonic time, status) of every chart request
         self.quote_batches: list[int] = []  # symbols per quote request that was admitted (not 429)
         self.quote_arrivals: list[tuple[float, int]] = []  # (monotonic time, status) of every quote request
@@ -303,6 +304,9 @@ class FakeYahoo:
                     fake.statuses[status] += 1
 
             def do_GET(self):  # noqa: N802
+                if self.headers.get("Via") is None:
+                    with fake.lock:
+                        fake.unproxied += 1
                 parts = urlsplit(self.path)
                 path = parts.path
                 if "/v8/finance/chart/" in path:

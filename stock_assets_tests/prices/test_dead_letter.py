@@ -35,7 +35,7 @@ def test_three_nights_of_own_failures_dead_letter_but_throttling_never_does(ware
     assert (row["symbol"], row["failed_nights"], row["last_code"]) == ("GONE", 3, "YFEMPTY")
 
 
-@pytest.mark.parametrize("code", ["YF429", "YFBREAKER", "YFCANCELLED", "YFDEAD"])
+@pytest.mark.parametrize("code", ["YF429", "YFBREAKER", "YFCANCELLED", "YFDEAD", "YFPROXY"])
 def test_each_code_that_is_not_the_symbols_fault_never_counts_on_any_night(warehouse, code):
     """Each ignored code alone, three nights running: no streak, no dead letter. (The test above
     uses each ignored code for one night only, so it cannot tell whether one of them counts.)"""

@@ -99,3 +99,14 @@ def test_materialize_through_yahoo_rejects_stale_quotes_and_records_every_failur
     assert dg.materialize([quote_snapshots], resources=yahoo_resources, instance=instance, run_config={
         "ops": {"quote_snapshots": {"config": {"snapshot_at": saturday.isoformat(), "scope": "all"}}}}).success
     assert warehouse.count("prices.quote_snapshots", "symbol = ?", [stale]) == 1
+
+
+def test_quote_requests_go_through_the_proxy_pool_when_set(fake):
+    from stock_assets_tests.prices.http_proxy import ForwardingProxy
+
+    wanted = symbols(60)
+    with ForwardingProxy() as one, ForwardingProxy() as two:
+        result = source(fake, batch_size=10, proxies=f"{one.url},{two.url}").snapshot(wanted, AT, {})
+    assert result.failures == [] and result.rows.height == 60
+    assert fake.unproxied == 0, "a quote (or cookie/crumb) request reached Yahoo without a proxy"
+    assert one.relayed > 0 and two.relayed > 0

@@ -250,6 +250,8 @@ def fetch_report(result: FetchResult, failures: list[FetchFailure], requested: i
         "refetched": refetched, "refetch_share": round(refetched / asked, 4) if asked else 0.0,
         "completeness": round(result.bars.height / expected, 4) if expected else 1.0,
         "sessions": len(sessions), "seconds": round(seconds, 3),
+        **({"proxies": result.stats["proxies"], "direct_requests": int(result.stats.get("direct_requests", 0))}
+           if result.stats.get("proxies") else {}),
     }
 
 
@@ -291,8 +293,9 @@ def record_fetch(
             "latency_p50_ms": [report["latency_p50_ms"]], "latency_p95_ms": [report["latency_p95_ms"]],
             "failures_by_code": [json.dumps(report["failures_by_code"], sort_keys=True)],
             "seconds": [round(seconds, 3)], "recorded_at": [now],
+            "proxies": [json.dumps(report["proxies"]) if report.get("proxies") else None],
         },
-        schema_overrides={"latency_p50_ms": pl.Float64, "latency_p95_ms": pl.Float64},
+        schema_overrides={"latency_p50_ms": pl.Float64, "latency_p95_ms": pl.Float64, "proxies": pl.String},
     )
     warehouse.replace_rows("ops.fetch_reports", row, "run_id = ? AND first_session = ?", [run_id, first])
     return report

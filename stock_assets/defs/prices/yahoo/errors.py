@@ -29,6 +29,8 @@ def code_for(err: BaseException | None, obs: Observation | None) -> ErrorCode:
         return ErrorCode.YFTZ  # the timezone probe found nothing: unknown or delisted
     if obs is not None and obs.tz_probe and obs.status is not None and 400 <= obs.status < 500 and obs.status != 429:
         return ErrorCode.YFTZ
+    if obs is not None and obs.error == ErrorCode.YFPROXY:
+        return ErrorCode.YFPROXY  # yfinance may have swallowed the refusal: the wire says it
     if obs is not None:
         if obs.status == 429:
             return ErrorCode.YF429
@@ -67,4 +69,4 @@ def message_for(err: BaseException | None, obs: Observation | None) -> str:
 
 
 def retryable(code: ErrorCode) -> bool:
-    return code in RETRYABLE or code == ErrorCode.YFBREAKER
+    return code in RETRYABLE or code in (ErrorCode.YFBREAKER, ErrorCode.YFPROXY)

@@ -59,8 +59,7 @@ def fetch_intraday(source: YahooPriceSource, symbols, days, calendars: dict[str,
                                   max_rate=source.max_requests_per_second, burst_s=source.burst_s)
     breaker = CircuitBreaker(threshold=source.breaker_threshold, cooldown=source.breaker_cooldown_s)
     stop = threading.Event()
-    session = YahooSession(limiter, breaker, stop, base_url=source.base_url, timeout=source.timeout_s,
-                           max_requeues=source.throttle_requeues, storm_after_s=source.throttle_storm_s)
+    session = source.new_session(limiter, breaker, stop)
     windows = retention.request_windows(fetchable, FETCHED)
     todo: list[Job] = [
         (s, lo, hi, wanted) for s in symbols for lo, hi in windows

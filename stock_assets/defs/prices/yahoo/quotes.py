@@ -25,6 +25,7 @@ from pydantic import Field
 from stock_assets.defs.prices.quotes import Answer, ProgressLog, QuoteSource
 from stock_assets.defs.prices.yahoo import errors as yahoo_errors
 from stock_assets.defs.prices.yahoo.session import QUOTE_KEY, YahooSession
+from stock_assets.defs.prices.yahoo.source import YahooPriceSource
 from stock_assets.lib.breaker import CircuitBreaker
 from stock_assets.lib.errors import CodedError, ErrorCode
 from stock_assets.lib.quotes.parse import QuoteAnswerError, QuoteFailure, items_of
@@ -54,6 +55,16 @@ class YahooQuoteSource(QuoteSource):
     breaker_cooldown_s: float = Field(default=30.0, ge=0, description="How long an open breaker stops all calls.")
     timeout_s: float = Field(default=15.0, gt=0, description="HTTP timeout per request.")
     base_url: str = Field(default="", description="Tests/benchmarks only: a fake Yahoo on 127.0.0.1.")
+    # The proxy pool, read exactly as the price source reads it (lib/proxies.py, ADR 0026).
+    proxies: str = Field(default="", description=(
+        "Proxy URLs, comma-separated, or file:///path (one per line); set from STOCK_ASSETS_PROXIES as an "
+        "EnvVar. Empty: direct."))
+    proxy_fallback_direct: bool = Field(default=False, description=(
+        "When every proxy is evicted: wait (at most proxy_wait_s) or record YFPROXY (False), or go direct (True)."))
+    proxy_wait_s: float = Field(default=60.0, ge=0, description="Longest wait for an evicted proxy's re-admission.")
+    proxy_cooldown_s: float = Field(default=60.0, gt=0, description="An evicted proxy's first cool-down.")
+    proxy_min_success_share: float = Field(default=0.5, ge=0, le=1, description=(
+        "A proxy whose share of good answers over its last 20 falls below this is evicted."))
 
     @property
     def provider(self) -> str:
@@ -71,7 +82,9 @@ class YahooQuoteSource(QuoteSource):
         stop = threading.Event()
         session = YahooSession(limiter, breaker, stop, base_url=self.base_url, timeout=self.timeout_s,
                                max_requeues=self.throttle_requeues, storm_after_s=self.throttle_storm_s,
-                               on_event=lambda kind, detail: log(f"yahoo quotes: {kind} {detail}"))
+                               on_event=lambda kind, detail: log(f"yahoo quotes: {kind} {detail}"),
+                               proxy_pool=YahooPriceSource.proxy_pool(self),  # reads the same fields
+                               proxy_fallback_direct=self.proxy_fallback_direct, proxy_wait_s=self.proxy_wait_s)
         data = YfData(session=session)
         started = time.monotonic()
         # (batch, attempts so far): a split batch starts afresh, a retried one counts its passes

@@ -15,7 +15,11 @@ impersonation and connection reuse) lets us, for every chart request:
   once nothing but 429s came back for `storm_after_s` (then it is an outage, not pacing);
 - remember per symbol what the last answer was (status, error, latency), so a failure
   yfinance hides can still be given its true code;
-- stop at once when the run is being cancelled.
+- stop at once when the run is being cancelled;
+- send every request, cookie and crumb included, through the proxy pool when one is
+  configured (`lib/proxies.py`): round-robin, a request whose proxy failed (refused, timed
+  out, a gateway error) goes again through the next one, and a dead pool is waited for
+  (bounded) or refused, never bypassed unless `proxy_fallback_direct` says so.
 
 `base_url` (tests and benchmarks only) sends every `*.yahoo.com` request to a fake Yahoo
 on 127.0.0.1 instead; the request and parsing code of yfinance runs unchanged.
@@ -34,7 +38,12 @@ from curl_cffi import requests as curl_requests
 
 from stock_assets.lib.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from stock_assets.lib.errors import CodedError, ErrorCode
+from stock_assets.lib.proxies import ERROR, OK, THROTTLED, TIMEOUT, PoolExhausted, ProxyPool, redact
 from stock_assets.lib.ratelimit import AdaptiveTokenBucket, Cancelled
+
+# What a proxy answers itself when it cannot do its job: not Yahoo's verdict on the request.
+PROXY_FAILURE_STATUSES = (407, 502, 504)
+_TIMEOUT_NAMES = ("Timeout", "ReadTimeout", "ConnectTimeout", "TimeoutError", "OperationTimedOut")
 
 CHART_PATH = "/v8/finance/chart/"
 
@@ -102,7 +111,9 @@ class YahooSession(curl_requests.Session):
 
     def __init__(self, limiter: AdaptiveTokenBucket, breaker: CircuitBreaker,
                  stop: threading.Event, base_url: str = "", timeout: float = 10.0,
-                 on_event=None, max_requeues: int = 20, storm_after_s: float = 10.0, **kwargs):
+                 on_event=None, max_requeues: int = 20, storm_after_s: float = 10.0,
+                 proxy_pool: ProxyPool | None = None, proxy_fallback_direct: bool = False,
+                 proxy_wait_s: float = 60.0, **kwargs):
         kwargs.setdefault("impersonate", "chrome")
         super().__init__(timeout=timeout, **kwargs)
         self.limiter = limiter
@@ -118,6 +129,10 @@ class YahooSession(curl_requests.Session):
         self.requeued = 0  # throttled requests sent again from the paced queue
         self.max_requeues = max_requeues
         self.storm_after_s = storm_after_s
+        self.proxy_pool = proxy_pool
+        self.proxy_fallback_direct = proxy_fallback_direct
+        self.proxy_wait_s = proxy_wait_s
+        self.direct_requests = 0  # sent without a proxy because the pool was dead (fallback allowed)
 
     # -- observations -----------------------------------------------------------------
     def forget(self, symbols) -> None:
@@ -167,7 +182,7 @@ class YahooSession(curl_requests.Session):
         if symbol is None:  # cookie / crumb / consent: not paced, not judged
             if self.stop.is_set():
                 raise FetchCancelled()
-            return super().request(method, url, *args, **kwargs)
+            return self._send(method, url, *args, **kwargs)
         params = kwargs.get("params") or {}
         probe = (isinstance(params, dict) and params.get("range") == "1d" and "period1" not in params
                  and not symbol.startswith(QUOTE_KEY))
@@ -197,7 +212,10 @@ class YahooSession(curl_requests.Session):
         with self._obs_lock:
             self.requests_sent += 1
         try:
-            response = super().request(method, url, *args, **kwargs)
+            response = self._send(method, url, *args, **kwargs)
+        except CodedError as err:  # the proxy pool refused (YFPROXY) or the run stopped: nothing reached Yahoo
+            self._observe(symbol, Observation(error=str(err.code), message=str(err)[:300], tz_probe=probe), None)
+            raise
         except Exception as err:  # transport failure: timeout, refused, reset
             self.breaker.failure() and self.on_event("breaker_open", symbol)
             self._observe(symbol, Observation(error=type(err).__name__, message=str(err)[:300], tz_probe=probe), None)
@@ -205,6 +223,61 @@ class YahooSession(curl_requests.Session):
         with self._obs_lock:
             self.latencies_ms.append((time.monotonic() - started) * 1000)
         return response, started
+
+    # -- proxies ------------------------------------------------------------------------
+    def _send(self, method, url, *args, **kwargs):
+        """One HTTP request, through the proxy pool when there is one.
+
+        A proxy that fails the request itself (transport error, 407/502/504) is reported to the
+        pool and the request goes through the next proxy, at most once per proxy: it never
+        reached Yahoo, so it costs no token. Yahoo's own answers (429 included) are returned.
+        """
+        if self.proxy_pool is None:
+            return super().request(method, url, *args, **kwargs)
+        kwargs.pop("proxies", None)
+        for attempt in range(len(self.proxy_pool)):
+            proxy = self._choose_proxy()
+            if proxy is None:  # dead pool, and the setting allows a direct connection
+                with self._obs_lock:
+                    self.direct_requests += 1
+                return super().request(method, url, *args, **kwargs)
+            try:
+                response = super().request(method, url, *args, proxy=proxy, **kwargs)
+            except Exception as err:
+                timed_out = type(err).__name__ in _TIMEOUT_NAMES or isinstance(err, TimeoutError)
+                self._report_proxy(proxy, TIMEOUT if timed_out else ERROR, type(err).__name__)
+                if attempt == len(self.proxy_pool) - 1 or self.stop.is_set():
+                    raise
+                continue
+            if response.status_code in PROXY_FAILURE_STATUSES:
+                self._report_proxy(proxy, ERROR, f"HTTP {response.status_code} from the proxy")
+                if attempt < len(self.proxy_pool) - 1 and not self.stop.is_set():
+                    continue
+                return response
+            self._report_proxy(proxy, THROTTLED if response.status_code == 429 else OK, "")
+            return response
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _choose_proxy(self) -> str | None:
+        """The next proxy; when all are evicted: direct (if allowed), a bounded wait, or YFPROXY."""
+        while True:
+            try:
+                return self.proxy_pool.choose()
+            except PoolExhausted as err:
+                if self.proxy_fallback_direct:
+                    self.on_event("proxy_direct", f"{err}; sending directly (proxy_fallback_direct is on)")
+                    return None
+                if err.retry_in_s > self.proxy_wait_s:
+                    raise CodedError(ErrorCode.YFPROXY, f"{err}: not sent (a direct connection is not allowed; "
+                                                        "set STOCK_ASSETS_PROXIES_FALLBACK=direct to allow it)") from None
+                self.on_event("proxy_wait", f"{err}: waiting {err.retry_in_s:.0f}s for it")
+                if self.stop.wait(max(err.retry_in_s, 0.01)):
+                    raise FetchCancelled() from None
+
+    def _report_proxy(self, proxy: str, outcome: str, why: str) -> None:
+        if self.proxy_pool.report(proxy, outcome):
+            self.on_event("proxy_evicted", f"{redact(proxy)} taken out of the rotation ({outcome}"
+                                           + (f": {why}" if why else "") + ")")
 
     def _throttled(self, symbol: str, sent_at: float, response) -> None:
         """A 429: the limiter learns (and pauses for Retry-After); a storm counts towards the breaker."""

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import polars as pl
 from pydantic import Field
@@ -26,6 +27,7 @@ from stock_assets.defs.prices.yahoo.fetch import BatchFetcher, FetchPlan, import
 from stock_assets.defs.prices.yahoo.progress import FetchProgress
 from stock_assets.defs.prices.yahoo.session import YahooSession
 from stock_assets.lib.breaker import CircuitBreaker
+from stock_assets.lib.proxies import ProxyConfigError, ProxyPool, parse_proxy_list
 from stock_assets.lib.ratelimit import AdaptiveTokenBucket
 from stock_assets.lib.retry import RetryPolicy
 from stock_assets.lib.schema import ACTION_SOURCE_COLUMNS, CORPORATE_ACTIONS, DAILY_OHLCV, SOURCE_BAR_COLUMNS
@@ -69,6 +71,20 @@ class YahooPriceSource(PriceSource):
     progress_every_s: float = Field(default=5.0, description="At most one progress line per this many seconds.")
     cache_dir: str = Field(default="", description="yfinance cache dir (tz, cookie); empty: a temp dir.")
     base_url: str = Field(default="", description="Tests/benchmarks only: a fake Yahoo on 127.0.0.1.")
+    proxies: str = Field(default="", description=(
+        "Proxy URLs, comma-separated, or file:///path/to/list (one per line): every Yahoo request "
+        "goes through them, round-robin, each with its own health (lib/proxies.py). Set from "
+        "STOCK_ASSETS_PROXIES as an EnvVar, so the UI shows the variable's name, never the URLs "
+        "(they may hold credentials). Empty: direct."))
+    proxy_fallback_direct: bool = Field(default=False, description=(
+        "When every proxy is evicted: False (default) waits for the first re-admission "
+        "(at most proxy_wait_s) or records YFPROXY; True sends the request directly instead."))
+    proxy_wait_s: float = Field(default=60.0, ge=0, description=(
+        "Longest wait for an evicted proxy's re-admission before a request is refused (YFPROXY)."))
+    proxy_cooldown_s: float = Field(default=60.0, gt=0, description=(
+        "An evicted proxy's first cool-down; it doubles at each further eviction (at most 15 min)."))
+    proxy_min_success_share: float = Field(default=0.5, ge=0, le=1, description=(
+        "A proxy whose share of good answers over its last 20 falls below this is evicted (429s count against it)."))
 
     @property
     def provider(self) -> str:
@@ -81,6 +97,29 @@ class YahooPriceSource(PriceSource):
             retry=RetryPolicy(schedule=tuple(self.retry_schedule_s), jitter=self.retry_jitter),
             max_empty_attempts=max(1, self.max_empty_attempts),
         )
+
+    def proxy_pool(self) -> ProxyPool | None:
+        """The configured proxies as a pool (None: direct). A bad entry fails the run, naming it."""
+        raw = self.proxies.strip()
+        if not raw:
+            return None
+        if raw.startswith("file://"):
+            path = raw[len("file://"):]
+            try:
+                raw = Path(path).read_text(encoding="utf-8")
+            except OSError as err:
+                raise ProxyConfigError(f"proxy list {path}: {err.strerror or err}") from None
+        return ProxyPool(parse_proxy_list(raw), cooldown_s=self.proxy_cooldown_s,
+                         max_cooldown_s=max(900.0, self.proxy_cooldown_s),
+                         min_success_share=self.proxy_min_success_share)
+
+    def new_session(self, limiter: AdaptiveTokenBucket, breaker: CircuitBreaker, stop: threading.Event,
+                    on_event=None) -> YahooSession:
+        """The one way a Yahoo session is built: pacing, breaker, timeouts and proxies as configured."""
+        return YahooSession(limiter, breaker, stop, base_url=self.base_url, timeout=self.timeout_s,
+                            on_event=on_event, max_requeues=self.throttle_requeues,
+                            storm_after_s=self.throttle_storm_s, proxy_pool=self.proxy_pool(),
+                            proxy_fallback_direct=self.proxy_fallback_direct, proxy_wait_s=self.proxy_wait_s)
 
     def _prepare_cache(self, symbols: Sequence[str]) -> None:
         yf = import_yfinance()
@@ -114,12 +153,13 @@ class YahooPriceSource(PriceSource):
                 "breaker_open": f"yahoo: circuit breaker OPEN after {breaker.threshold} consecutive failures "
                                 f"(last {detail}); no calls for {breaker.cooldown:.0f}s, then one probe",
                 "breaker_closed": f"yahoo: circuit breaker closed again (probe {detail} answered)",
+                "proxy_evicted": f"yahoo: proxy {detail}",
+                "proxy_wait": f"yahoo: {detail}",
+                "proxy_direct": f"yahoo: {detail}",
             }
             log(messages.get(kind, f"yahoo: {kind} {detail}"))
 
-        session = YahooSession(limiter, breaker, stop, base_url=self.base_url, timeout=self.timeout_s,
-                               on_event=on_event, max_requeues=self.throttle_requeues,
-                               storm_after_s=self.throttle_storm_s)
+        session = self.new_session(limiter, breaker, stop, on_event)
         progress = FetchProgress(len(symbols), log, state=lambda: f"limiter {limiter.state().describe()}, "
                                                                  f"breaker {breaker.state}",
                                  every=self.progress_every_s)
@@ -155,6 +195,9 @@ class YahooPriceSource(PriceSource):
             "seconds": round(time.monotonic() - started, 3),
             "expected_rows": len(symbols) * len(sessions),
         }
+        if session.proxy_pool is not None:
+            stats["proxies"] = session.proxy_pool.summary()
+            stats["direct_requests"] = session.direct_requests
         return FetchResult(bars=bars, actions=actions, failures=failures, stats=stats)
 
 
