@@ -203,3 +203,11 @@ def test_funds_etfs_futures_have_no_financial_data_in_v10_and_v7_still_quotes_th
     asked, items, at = recorded(name)
     [row] = parse.rows_and_failures(asked, items, at, {})[0]  # a price is enough for a row
     assert row["price"] > 0 and row["currency"] == ("CAD" if symbol.endswith(".TO") else "USD")
+
+
+def test_a_quote_without_an_announced_delay_is_judged_by_the_clock_alone():
+    at = dt.datetime(2024, 6, 10, 15, 0)
+    item = {"symbol": "A", "regularMarketPrice": 1.0, "currency": "USD",
+            "regularMarketTime": int((at - dt.timedelta(minutes=5, seconds=30)).replace(tzinfo=dt.UTC).timestamp())}
+    rows, [stale] = parse.rows_and_failures(["A"], [item], at, {"A": True})
+    assert rows == [] and stale.code == ErrorCode.YFSTALE
