@@ -153,7 +153,8 @@ def test_a_symbol_answered_twice_keeps_its_newest_quote_and_case_follows_the_ask
 
 
 @pytest.mark.parametrize("patch", [{"regularMarketPrice": 0}, {"regularMarketPrice": float("nan")},
-                                   {"regularMarketTime": None}, {"regularMarketPrice": "12.5"}])
+                                   {"regularMarketTime": None}, {"regularMarketPrice": "12.5"},
+                                   {"regularMarketTime": 0}, {"currency": ""}, {"quoteType": "NONE"}])
 def test_prices_that_are_not_positive_numbers_with_a_time_are_refused(patch):
     item = {"symbol": "A", "regularMarketPrice": 1.0, "currency": "USD", "regularMarketTime": 1718031000, **patch}
     assert isinstance(parse.to_row(item, dt.datetime(2024, 6, 10, 15)), parse.QuoteFailure)
@@ -211,3 +212,16 @@ def test_a_quote_without_an_announced_delay_is_judged_by_the_clock_alone():
             "regularMarketTime": int((at - dt.timedelta(minutes=5, seconds=30)).replace(tzinfo=dt.UTC).timestamp())}
     rows, [stale] = parse.rows_and_failures(["A"], [item], at, {"A": True})
     assert rows == [] and stale.code == ErrorCode.YFSTALE
+
+
+def test_a_penny_stock_is_a_price_and_a_stub_says_it_is_one():
+    item = {"symbol": "A", "regularMarketPrice": 0.25, "currency": "USD", "regularMarketTime": 1718031000}
+    assert parse.to_row(item, dt.datetime(2024, 6, 10, 15))["price"] == 0.25
+    stub = parse.to_row({**item, "quoteType": "NONE"}, dt.datetime(2024, 6, 10, 15))
+    assert stub.code == ErrorCode.YFNOQUOTE and "stub" in stub.message
+
+
+def test_regular_hours_need_an_aware_instant():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        freshness.open_session(dt.datetime(2024, 6, 10, 15), "XNYS")
+    assert freshness.open_session(dt.datetime(2024, 6, 10, 15, tzinfo=dt.UTC), "XNYS") == dt.date(2024, 6, 10)
