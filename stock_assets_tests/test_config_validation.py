@@ -1,6 +1,7 @@
 """Run config and resource config refuse values that do harm, with a message naming the field.
 
-Each value below was accepted before: `retention_days=-1` deleted every snapshot,
+Each value below was accepted before: `retention_days=-1` deleted every snapshot (now
+`quote_retention_days`: 0 keeps every day, a negative value is refused),
 `max_shrink_share` outside (0, 1) refused every scrape or switched the guard off, a timeout of
 0 waited forever, a negative window broke the checks, a bad date said only "month must be in 1..12".
 """
@@ -12,7 +13,8 @@ from pydantic import ValidationError
 
 from stock_assets.defs.automation.maintenance import DeadLetterRetryConfig, RunRetentionConfig, TidyConfig
 from stock_assets.defs.dashboard.config import DashboardConfig
-from stock_assets.defs.prices.intraday import IntradayConfig
+from stock_assets.defs.prices.quote_snapshots import QuoteSnapshotConfig
+from stock_assets.defs.prices.yahoo.quotes import YahooQuoteSource
 from stock_assets.defs.prices.yahoo.source import YahooPriceSource
 from stock_assets.defs.quality.config import QaConfig
 from stock_assets.defs.universe.assets import UniverseConfig, ticker_universe
@@ -27,9 +29,9 @@ CASES = [
     (UniverseConfig, "as_of", "2024-13-01"), (UniverseConfig, "as_of", "yesterday"),
     (UniverseConfig, "as_of", "20240102"),
     (NewListingHistoryConfig, "lookback_days", 0), (NewListingHistoryConfig, "as_of", "2024-02-30"),
-    (IntradayConfig, "retention_days", -1), (IntradayConfig, "retention_days", 0),
-    (IntradayConfig, "snapshot_at", "noon"),
-    (TidyConfig, "intraday_retention_days", -1),
+    (QuoteSnapshotConfig, "max_age_minutes", 0), (QuoteSnapshotConfig, "max_age_minutes", -5),
+    (QuoteSnapshotConfig, "snapshot_at", "noon"), (QuoteSnapshotConfig, "scope", "everything"),
+    (TidyConfig, "quote_retention_days", -1),
     (RunRetentionConfig, "keep_days", -1), (RunRetentionConfig, "max_runs", 0),
     (DeadLetterRetryConfig, "session", "2024-6-3"),
     (QaConfig, "min_completeness", 1.5), (QaConfig, "max_lag_sessions", -1), (QaConfig, "max_move", 0.0),
@@ -57,6 +59,9 @@ def test_the_defaults_are_valid(cls):
 
 @pytest.mark.parametrize("make, field", [
     (lambda: YahooPriceSource(timeout_s=0), "timeout_s"),
+    (lambda: YahooQuoteSource(timeout_s=0), "timeout_s"),
+    (lambda: YahooQuoteSource(batch_size=0), "batch_size"),
+    (lambda: YahooQuoteSource(batch_size=5000), "batch_size"),
     (lambda: LiveUniverseSource(sources=["sp500"], timeout_seconds=0), "timeout_seconds"),
     (lambda: LiveUniverseSource(sources=["sp500"], retry_delays_seconds=[2.0, -1.0]), "retry_delays_seconds"),
 ])

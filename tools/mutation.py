@@ -125,6 +125,11 @@ MAP: dict[str, list[str]] = {
     "storage/lake_upgrade.py": ["prices/test_lake_upgrade.py"],
     "storage/run_process.py": ["storage/test_run_process.py"],
     "storage/intraday_views.py": ["storage/test_intraday_views.py"],
+    # Quote snapshots (issue 16, ADR 0016).
+    "lib/quotes/parse.py": ["lib/test_quotes_parse.py"],
+    "lib/quotes/freshness.py": ["lib/test_quotes_parse.py", "automation/test_quote_automation.py"],
+    "lib/quotes/scan.py": ["automation/test_quote_automation.py"],
+    "storage/quote_store.py": ["read/test_quote_reads.py", "prices/test_quote_snapshots.py"],
 }
 
 # Imported once in the parent so that each forked child starts with them in memory.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dagster as dg
 
 from stock_assets.defs.automation.alert_senders import alert_sender
-from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource, YahooQuoteSource
+from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource
 from stock_assets.defs.prices.sources import PriceSource
 from stock_assets.defs.prices.synthetic import SyntheticPriceSource
 from stock_assets.defs.prices.watchlist import IntradayWatchlist
@@ -40,9 +40,14 @@ def universe_source(settings: Settings) -> UniverseSource:
 
 
 def quote_source(settings: Settings) -> QuoteSource:
-    """Intraday quotes (the `intraday_quotes` asset): synthetic offline, Yahoo live."""
+    """Quote snapshots (the `quote_snapshots` asset): synthetic offline, Yahoo's batch endpoint live."""
     if settings.source == "synthetic":
         return SyntheticQuoteSource(ticker_count=settings.synthetic_tickers)
+    from stock_assets.defs.prices.yahoo.quotes import YahooQuoteSource
+
+    if settings.proxies:  # the same pool as the price source (ADR 0026); an EnvVar, never the URLs
+        return YahooQuoteSource(proxies=dg.EnvVar("STOCK_ASSETS_PROXIES"),
+                                proxy_fallback_direct=settings.proxy_fallback_direct)
     return YahooQuoteSource()
 
 

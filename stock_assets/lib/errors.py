@@ -21,6 +21,9 @@ class ErrorCode(StrEnum):
     YFCANCELLED = "YFCANCELLED"  # the run was stopped before the symbol was fetched
     YFDEAD = "YFDEAD"  # skipped: the symbol is in the dead-letter queue
     YFTOOOLD = "YFTOOOLD"  # an intraday day older than Yahoo keeps at that interval: lost, never asked
+    YFNOQUOTE = "YFNOQUOTE"  # quote_snapshots: asked for, absent from Yahoo's answer (unknown, expired, renamed)
+    YFNOPRICE = "YFNOPRICE"  # quote_snapshots: quoted without a price, its time or its currency (e.g. a fund)
+    YFSTALE = "YFSTALE"  # quote_snapshots: the quote is older than 5 min (beyond the exchange's delay) in regular hours
     YFPROXY = "YFPROXY"  # every configured proxy is evicted and a direct connection is not allowed: not asked
     SCRAPE_HTTP = "SCRAPE_HTTP"  # a listing source could not be downloaded
     SCRAPE_LAYOUT = "SCRAPE_LAYOUT"  # a listing source did not have the expected layout

@@ -4,6 +4,7 @@
     read.bars(["AAPL", "MSFT"], start="2024-06-03", end="2024-06-28")     # polars, as traded
     read.bars(None, start="2024-06-03", adjusted=True)                     # every symbol, adjusted
     read.sql("SELECT status, count(*) FROM universe.tickers GROUP BY status")
+    read.quotes(["AAPL"], start="2024-06-10", latest=True)                # newest quote + fundamentals
 
 A read never downloads, never takes the warehouse's write lock, and never blocks or fails a
 running pipeline, however long it is held (ADR 0013):
@@ -14,8 +15,8 @@ running pipeline, however long it is held (ADR 0013):
   replaces atomically when it ends (`storage/published.py`); `connect()` hands out that
   copy for notebooks and BI tools, and its lake views read the lake at query time.
 
-Quote snapshots (`read.quotes`, DESIGN.md) are not stored yet (a later issue), so there is
-no `read.quotes` yet rather than one that returns nothing.
+Quote snapshots with fundamentals (`read.quotes`) come from the lake too (`read/quotes.py`):
+one file per snapshot, renamed into place when whole.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from stock_assets.lib import adjusted as adjusted_series
 from stock_assets.lib import symbols as symbol_rules
 from stock_assets.lib.intraday.sessions import INTERVALS as INTRADAY_INTERVALS
 from stock_assets.read import daily, intraday
+from stock_assets.read import quotes as quote_reads
 from stock_assets.settings import Settings
 from stock_assets.storage import published
 from stock_assets.storage.published import NotPublished
 
-__all__ = ["INTERVALS", "NotPublished", "bars", "connect", "sql"]
+__all__ = ["INTERVALS", "NotPublished", "bars", "connect", "quotes", "sql"]
 
 # Daily bars, and the intraday intervals of `intraday_bars` (ADR 0021). Weekly and monthly bars
 # are the warehouse views `prices.weekly_ohlcv` / `prices.monthly_ohlcv` (read.sql).
@@ -109,6 +111,24 @@ def bars(symbols: Sequence[str] | None, start=None, end=None, interval: str = "1
     if not adjusted:
         return daily.read(settings.lake_dir, wanted, first, last)
     return _adjusted(settings, wanted, first, last)
+
+
+def quotes(symbols: Sequence[str] | None = None, start=None, end=None, latest: bool = False, *,
+           data_dir: Path | str | None = None, tz: str | None = None) -> pl.DataFrame:
+    """Quote snapshots with fundamentals of `symbols` (a list; None for every symbol) taken on the
+    UTC dates `start`..`end` inclusive (dates or 'YYYY-MM-DD'; None leaves that side open),
+    ordered by symbol and `snapshot_at`; the columns of `prices.quote_snapshots`.
+
+    `latest=True` keeps each symbol's newest snapshot in the range (what `universe.fundamentals`
+    holds, read from the lake). `snapshot_at` and `quote_time` are UTC, or in `tz` when given.
+    Prices are in each row's `currency` as quoted (`GBp`: pence). Reads the lake only: never
+    downloads, takes no lock.
+    """
+    wanted = _symbols(symbols)
+    first, last = _date(start, "start"), _date(end, "end")
+    if first and last and first > last:
+        raise ValueError(f"start {first} is after end {last}")
+    return quote_reads.read(_settings(data_dir).lake_dir, wanted, first, last, latest, tz)
 
 
 def _adjusted(settings: Settings, wanted: list[str] | None, first: dt.date | None,

@@ -67,6 +67,7 @@ def failed_streaks(warehouse: Warehouse, symbols: Iterable[str]) -> dict[str, in
         WHERE e.symbol IN (SELECT unnest($symbols))
           AND e.code NOT IN (SELECT unnest($ignored))
           AND coalesce(e.message, '') NOT LIKE 'intraday %'  -- intraday_bars' failures: not a daily night
+          AND coalesce(e.message, '') NOT LIKE 'quote %'  -- quote_snapshots' failures: not a daily night
           AND (b.last_date IS NULL OR e.session > b.last_date)
           AND (r.released_at IS NULL OR e.recorded_at > r.released_at)
         GROUP BY e.symbol

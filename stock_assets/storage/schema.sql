@@ -191,13 +191,32 @@ CREATE TABLE IF NOT EXISTS dashboard.kpis (
     computed_at   TIMESTAMP NOT NULL
 );
 
--- Intraday snapshots, kept apart from daily bars and pruned after a configurable number of days.
-CREATE TABLE IF NOT EXISTS prices.intraday_quotes (
-    snapshot_at   TIMESTAMP NOT NULL,        -- UTC
-    symbol        VARCHAR NOT NULL,
-    price         DOUBLE NOT NULL,
-    change_pct    DOUBLE,
-    volume        BIGINT,
-    provider      VARCHAR NOT NULL,
-    run_id        VARCHAR
+-- prices.intraday_quotes (intraday snapshots until issue 16) is no longer created: quote_snapshots
+-- replaced it (ADR 0016). A warehouse that has it keeps it untouched; DROP it to reclaim the space.
+
+-- The newest quote snapshot of each symbol (quote_snapshots, storage/quote_store.py): price and
+-- fundamentals; the same columns as the view prices.quote_snapshots over the lake.
+CREATE TABLE IF NOT EXISTS universe.fundamentals (
+    snapshot_at    TIMESTAMP NOT NULL,       -- UTC, when the snapshot was taken
+    symbol         VARCHAR NOT NULL,
+    price          DOUBLE NOT NULL,          -- in `currency` as quoted (GBp: pence)
+    change         DOUBLE,
+    change_pct     DOUBLE,                   -- percent
+    volume         BIGINT,
+    day_high       DOUBLE,
+    day_low        DOUBLE,
+    bid            DOUBLE,
+    ask            DOUBLE,
+    market_cap     BIGINT,
+    pe_trailing    DOUBLE,
+    pe_forward     DOUBLE,
+    eps_trailing   DOUBLE,
+    dividend_yield DOUBLE,                   -- percent
+    book_value     DOUBLE,
+    week52_high    DOUBLE,
+    week52_low     DOUBLE,
+    avg_volume_3m  BIGINT,
+    market_state   VARCHAR,                  -- Yahoo's marketState: PRE, REGULAR, POST, POSTPOST, CLOSED, ...
+    quote_time     TIMESTAMP NOT NULL,       -- UTC, Yahoo's regularMarketTime
+    currency       VARCHAR NOT NULL
 );

@@ -10,9 +10,11 @@ The Chromium screenshots (test_ui.py) reuse the same instance (a package-scoped 
 import datetime as dt
 import time
 
+import dagster as dg
 import pytest
 
-from stock_assets.lib import calendar, market_hours
+from stock_assets.defs.automation import quotes_automation
+from stock_assets.lib import calendar
 from stock_assets_tests.e2e import queries as q
 from stock_assets_tests.e2e.backfills import (
     DAILY, expected_runs, launch_backfill, materialized_keys, no_duplicates, wait_backfill, warehouse,
@@ -130,10 +132,10 @@ def test_nightly_schedule_at_chosen_instants_and_its_run(dev):
         assert (local.hour, local.minute, local.weekday() < 5) == (16, 30, True)
 
 
-def test_intraday_sensor_ticks_under_the_daemon(dev):
+def test_quote_sensor_ticks_under_the_daemon(dev):
     selector = {"repositoryLocationName": "stock_assets", "repositoryName": "__repository__",
-                "sensorName": "intraday_snapshot"}
-    started = dev.graphql(q.START_SENSOR, {"s": selector})["startSensor"]
+                "sensorName": "quote_snapshots_sensor"}
+    started = dev.graphql(q.START_SENSOR, {"s": selector})["startSensor"]  # STOPPED by default offline
     assert started["sensorState"]["status"] == "RUNNING", started
     deadline = time.monotonic() + 120
     ticks: list = []
@@ -143,12 +145,13 @@ def test_intraday_sensor_ticks_under_the_daemon(dev):
         time.sleep(1)
     tick = next(t for t in ticks if t["status"] != "STARTED")
     dev.graphql(q.STOP_SENSOR, {"id": sensor["sensorState"]["id"], "sid": sensor["sensorState"]["selectorId"]})
-    state = market_hours.market_state(dt.datetime.fromtimestamp(tick["timestamp"], dt.UTC))
-    if state.is_open:
+    # what the sensor must have decided at that instant (the synthetic universe: XNYS)
+    expected = quotes_automation.scan_request(dt.datetime.fromtimestamp(tick["timestamp"], dt.UTC), ("XNYS",))
+    if isinstance(expected, dg.RunRequest):
         assert tick["status"] == "SUCCESS", tick
         [run_id] = tick["runIds"]
         dev.succeed(run_id)
-        assert warehouse(dev).count("prices.intraday_quotes", "run_id = ?", [run_id]) > 0
+        assert warehouse(dev).count("universe.fundamentals") > 0
     else:
         assert tick["status"] == "SKIPPED", tick
-        assert tick["skipReason"] == f"market closed: {state.reason}"
+        assert tick["skipReason"] == expected.skip_message

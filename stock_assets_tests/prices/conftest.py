@@ -6,12 +6,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from stock_assets.defs.prices.yahoo import YahooPriceSource
 from stock_assets.defs.resources import build_resources
 from stock_assets.settings import Settings
-from stock_assets_tests.conftest import materialize_universe, shared_data
+from stock_assets_tests.conftest import DEFAULT_TEST_TICKERS, materialize_universe, shared_data
 from stock_assets_tests.prices.fake_yahoo import FakeYahoo
 
 RECORDED = ("yahoo_json", "chart_v8_wrapped_node-yahoo-finance2")
@@ -69,3 +70,14 @@ def yahoo_resources(data_dir, instance, fake_yahoo, yf_cache_dir) -> dict:
     resources = build_resources(settings)
     materialize_universe(resources, instance)
     return {**resources, "source": make_source(fake_yahoo, yf_cache_dir)}
+
+
+@pytest.fixture(scope="module")
+def universe_warehouse(tmp_path_factory) -> Path:
+    """The synthetic universe materialised once for the module (a warehouse file to copy)."""
+    data = tmp_path_factory.mktemp("quotes_universe")
+    settings = Settings.from_env({"STOCK_ASSETS_SOURCE": "synthetic", "STOCK_ASSETS_DATA_DIR": str(data),
+                                  "STOCK_ASSETS_SYNTHETIC_TICKERS": str(DEFAULT_TEST_TICKERS)})
+    with dg.instance_for_test() as instance:
+        materialize_universe(build_resources(settings), instance)
+    return data / "warehouse.duckdb"

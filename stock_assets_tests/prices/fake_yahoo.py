@@ -13,6 +13,13 @@ no token) or a fixed window (`"window"`: at most `rate_limit` requests per calen
 Either may say when to come back (`retry_after=True`: a `Retry-After` header in whole
 seconds, as HTTP has it). `error_share` answers that share of admitted requests with a 500,
 drawn from a seeded generator.
+
+The v7 batch quote endpoint (`/v7/finance/quote?symbols=A,B,...`) answers under the same rate
+limit: one request is one token, however many symbols it asks. Each symbol gets a plausible
+quote with fundamentals (`quote_item`) unless scripted: `quote_unknown` symbols are left out
+of the answer (Yahoo's way with unknown ones), `quote_items` replaces or patches an item,
+`quote_max_symbols` refuses longer batches with a 400 (a URL limit the client is not told),
+and `quote_refuse` makes any batch holding that symbol a 400.
 """
 
 from __future__ import annotations
@@ -82,6 +89,21 @@ def synthetic_bars(symbol: str, start: dt.date, end: dt.date) -> list[dict]:
     return out
 
 
+def quote_item(symbol: str, at: float) -> dict:
+    """A v7 quote of `symbol` as Yahoo writes it (a US equity, its trade at epoch `at`), fundamentals included."""
+    base = 20 + (sum(map(ord, symbol)) % 180)
+    return {"language": "en-US", "region": "US", "quoteType": "EQUITY", "currency": "USD", "symbol": symbol,
+            "marketState": "REGULAR", "regularMarketPrice": float(base), "regularMarketChange": 0.5,
+            "regularMarketChangePercent": round(50 / base, 6), "regularMarketTime": int(at),
+            "regularMarketDayHigh": base * 1.01, "regularMarketDayLow": base * 0.99,
+            "regularMarketVolume": 1_000_000 + base, "bid": base - 0.01, "ask": base + 0.01,
+            "marketCap": base * 10_000_000, "trailingPE": 18.5, "forwardPE": 16.25,
+            "epsTrailingTwelveMonths": round(base / 18.5, 4), "dividendYield": 1.25, "bookValue": base / 3,
+            "fiftyTwoWeekHigh": base * 1.4, "fiftyTwoWeekLow": base * 0.7,
+            "averageDailyVolume3Month": 1_200_000, "exchangeDataDelayedBy": 0,
+            "exchangeTimezoneName": "America/New_York"}
+
+
 class Script:
     """What the fake answers: per-symbol fault queues, canned bodies, global limits."""
 
@@ -100,6 +122,11 @@ class Script:
         self.retry_after_s = "2"  # the header a scripted '429-retry-after' fault sends
         self.storm_until = 0.0  # monotonic time until which every chart request gets 429
         self.today: dt.date | None = None  # the fake market's "today": no bars after it
+        self.quote_unknown: set[str] = set()  # left out of quote answers
+        self.quote_items: dict[str, dict] = {}  # symbol -> fields replacing the generated quote's
+        self.quote_max_symbols: int | None = None  # longer batches get a 400
+        self.quote_refuse: set[str] = set()  # a batch holding one of these gets a 400
+        self.quote_time: float | None = None  # epoch of every quote's regularMarketTime; None: 30 s ago
 
 
 class FakeYahoo:
@@ -116,6 +143,8 @@ class FakeYahoo:
         self.other_requests = 0
         self.unproxied = 0  # requests that came straight from the client, not through a proxy (no Via)
         self.arrivals: list[tuple[float, int]] = []  # (monotonic time, status) of every chart request
+        self.quote_batches: list[int] = []  # symbols per quote request that was admitted (not 429)
+        self.quote_arrivals: list[tuple[float, int]] = []  # (monotonic time, status) of every quote request
         self._tokens: float | None = None
         self._stamp = time.monotonic()
         self._window, self._window_count = -1, 0
@@ -194,6 +223,29 @@ class FakeYahoo:
         if fault == "429-retry-after":
             return 429, "Too Many Requests", delay, {"Retry-After": s.retry_after_s}
         return (*self._scripted(symbol, query, fault, delay), {})
+
+    def answer_quote(self, symbols: list[str]) -> tuple[int, object, float, dict]:
+        """(status, body, delay, headers) for one batch quote request."""
+        s = self.script
+        delay = s.latency_s
+        if time.monotonic() < s.storm_until:
+            return 429, "Too Many Requests", delay, {}
+        wait = self._rate_wait(time.monotonic())
+        if wait is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(wait)))} if s.retry_after else {}
+            return 429, "Too Many Requests", delay, headers
+        if self._server_error():
+            return 500, "<html>Internal Server Error</html>", delay, {}
+        too_long = s.quote_max_symbols is not None and len(symbols) > s.quote_max_symbols
+        if too_long or s.quote_refuse & set(symbols):
+            return 400, {"finance": {"result": None, "error": {"code": "Bad Request",
+                                                               "description": "Invalid request"}}}, delay, {}
+        with self.lock:
+            self.quote_batches.append(len(symbols))
+        at = s.quote_time if s.quote_time is not None else time.time() - 30
+        result = [{**quote_item(sym, at), **s.quote_items.get(sym, {})} for sym in symbols
+                  if sym not in s.quote_unknown]
+        return 200, {"quoteResponse": {"result": result, "error": None}}, delay, {}
 
     def _scripted(self, symbol: str, query: dict, fault: str | None, delay: float) -> tuple[int, object, float]:
         s = self.script
@@ -274,6 +326,16 @@ class FakeYahoo:
                             fake.in_flight -= 1
                     if body is None:
                         return self._send(504, "gateway timeout")
+                    return self._send(status, body, headers=headers)
+                if "/v7/finance/quote" in path:
+                    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                    symbols = [s for s in query.get("symbols", "").upper().split(",") if s]
+                    arrived = time.monotonic()
+                    status, body, delay, headers = fake.answer_quote(symbols)
+                    with fake.lock:
+                        fake.quote_arrivals.append((arrived, status))
+                    if delay:
+                        time.sleep(delay)
                     return self._send(status, body, headers=headers)
                 with fake.lock:
                     fake.other_requests += 1

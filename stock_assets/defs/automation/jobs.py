@@ -1,7 +1,7 @@
 """The jobs people, schedules, sensors and CI launch by name.
 
 `universe_job` and `daily_prices_job` are part of the interface (DESIGN.md); the others
-belong to the automation: the intraday bars (`intraday_job`), the intraday quote snapshot, the weekly QA re-check (see
+belong to the automation: the intraday bars (`intraday_job`), the quote snapshots (`quote_snapshots_job`), the weekly QA re-check (see
 `maintenance.py` for the weekly maintenance op job).
 """
 
@@ -42,10 +42,13 @@ intraday_job = dg.define_asset_job(
     ),
 )
 
-intraday_quotes_job = dg.define_asset_job(
-    "intraday_quotes_job",
-    selection=dg.AssetSelection.assets("intraday_quotes"),
-    description="One intraday snapshot of the universe's quotes (launched by the intraday_snapshot sensor).",
+quote_snapshots_job = dg.define_asset_job(
+    "quote_snapshots_job",
+    selection=dg.AssetSelection.assets("quote_snapshots"),
+    description=(
+        "One snapshot of the universe's quotes with fundamentals (quote_snapshots): launched by the "
+        "market-hours sensor every 10 minutes and by the daily full refresh after the close."
+    ),
 )
 
 qa_recheck_job = dg.define_asset_job(

@@ -10,10 +10,9 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field, field_validator
 
-from stock_assets.defs.prices.intraday import DEFAULT_RETENTION_DAYS, prune
 from stock_assets.defs.prices.sources import PriceSource
 from stock_assets.lib import calendar, config_checks
-from stock_assets.storage import dead_letter
+from stock_assets.storage import dead_letter, quote_store
 from stock_assets.storage.resource import WarehouseResource
 
 
@@ -59,13 +58,17 @@ def retry_dead_letters(
     return answered
 
 
+DEFAULT_QUOTE_RETENTION_DAYS = 30
+
+
 class TidyConfig(dg.Config):
-    intraday_retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1, description=(
-        "Intraday snapshots older than this many days are deleted (at least 1)."))
+    quote_retention_days: int = Field(default=DEFAULT_QUOTE_RETENTION_DAYS, ge=0, description=(
+        "Quote snapshot days (lake/quote_snapshots/date=D) older than this many days are deleted; "
+        "0 keeps every one, a negative value is refused. universe.fundamentals keeps each symbol's newest."))
 
 
 @dg.op(description=(
-    "Prune old intraday snapshots, then CHECKPOINT and VACUUM the DuckDB warehouse so that "
+    "Prune quote snapshot days past their retention, then CHECKPOINT and VACUUM the DuckDB warehouse so that "
     "deleted rows give their space back; reports the file size before and after."
 ))
 def tidy_warehouse(
@@ -75,13 +78,16 @@ def tidy_warehouse(
     wh = warehouse.open()
     wh.ensure_schema()
     before = wh.path.stat().st_size
-    pruned = prune(wh, _utcnow().replace(tzinfo=None), config.intraday_retention_days)
+    pruned_days = quote_store.prune(warehouse.lake_dir, config.quote_retention_days, _utcnow().date())
+    if pruned_days:
+        wh.refresh_views()  # the view over the snapshot files must not point at a glob that emptied
     with wh.connect() as conn:
         conn.execute("VACUUM")
         conn.execute("CHECKPOINT")
     after = wh.path.stat().st_size
-    context.log.info(f"warehouse {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB; {pruned} intraday rows pruned")
-    report = {"bytes_before": before, "bytes_after": after, "intraday_pruned": pruned,
+    context.log.info(f"warehouse {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB; {len(pruned_days)} quote snapshot days pruned "
+                     f"(kept {config.quote_retention_days or 'all'} days)")
+    report = {"bytes_before": before, "bytes_after": after, "quote_days_pruned": len(pruned_days),
               "dead_letters_released": len(released)}
     context.add_output_metadata(report)
     return report
@@ -115,7 +121,7 @@ def purge_old_runs(context: dg.OpExecutionContext, config: RunRetentionConfig, r
 
 @dg.job(
     description=(
-        "Weekly maintenance: retry dead-lettered symbols, prune intraday snapshots, vacuum and "
+        "Weekly maintenance: retry dead-lettered symbols, prune quote snapshots past their retention (30 days), vacuum and "
         "checkpoint the warehouse, delete runs older than 90 days. The weekly schedule also re-runs the QA checks over the "
         "past week (qa_recheck_job)."
     ),

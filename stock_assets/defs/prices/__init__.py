@@ -3,8 +3,8 @@
 import dagster as dg
 
 from stock_assets.defs.prices.assets import daily_prices
-from stock_assets.defs.prices.intraday import intraday_quotes
 from stock_assets.defs.prices.intraday_bars import intraday_bars
 from stock_assets.defs.prices.intraday_checks import intraday_bars_checks
+from stock_assets.defs.prices.quote_snapshots import quote_snapshots
 
-defs = dg.Definitions(assets=[daily_prices, intraday_quotes, intraday_bars], asset_checks=[intraday_bars_checks])
+defs = dg.Definitions(assets=[daily_prices, quote_snapshots, intraday_bars], asset_checks=[intraday_bars_checks])

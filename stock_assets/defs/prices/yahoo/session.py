@@ -5,7 +5,8 @@ so the only place that sees every 429, 5xx and timeout for certain is the sessio
 given. Subclassing curl_cffi's Session (what yfinance 1.7 uses, with browser TLS
 impersonation and connection reuse) lets us, for every chart request:
 
-- take a token from the adaptive rate limiter first, and tell it how Yahoo answered, so it
+- take a token from the adaptive rate limiter first (chart requests and v7 batch quote
+  requests alike: `quote_key`), and tell it how Yahoo answered, so it
   learns the limit (and honours `Retry-After`);
 - send a throttled request (429) straight back into the paced queue: it takes the next
   token and goes again, up to `max_requeues` times, so yfinance never sees an isolated 429
@@ -84,6 +85,21 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
     return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
+QUOTE_PATH = "/v7/finance/quote"
+QUOTE_KEY = "QUOTE:"  # observations of batch quote requests are kept under QUOTE:<symbols>
+
+
+def quote_key(url: str, params) -> str | None:
+    """`QUOTE:A,B,C` for a v7 batch quote request (paced and judged like a chart request), else None."""
+    parts = urlsplit(url)
+    if QUOTE_PATH not in parts.path:
+        return None
+    symbols = params.get("symbols") if isinstance(params, dict) else None
+    if symbols is None:
+        symbols = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("symbols", "")
+    return QUOTE_KEY + unquote(str(symbols)).upper()
+
+
 def chart_symbol(url: str) -> str | None:
     path = urlsplit(url).path
     if CHART_PATH not in path:
@@ -160,7 +176,7 @@ class YahooSession(curl_requests.Session):
                 self.stop.wait(0.02)
 
     def request(self, method, url, *args, **kwargs):  # noqa: D401 - curl_cffi signature
-        symbol = chart_symbol(url)
+        symbol = chart_symbol(url) or quote_key(url, kwargs.get("params"))
         url = self._rewrite(url)
         if kwargs.get("timeout") in (None, 30):  # yfinance's cookie calls use 30 s: ours rules
             kwargs["timeout"] = self.default_timeout
@@ -169,7 +185,8 @@ class YahooSession(curl_requests.Session):
                 raise FetchCancelled()
             return self._send(method, url, *args, **kwargs)
         params = kwargs.get("params") or {}
-        probe = isinstance(params, dict) and params.get("range") == "1d" and "period1" not in params
+        probe = (isinstance(params, dict) and params.get("range") == "1d" and "period1" not in params
+                 and not symbol.startswith(QUOTE_KEY))
         requeues = 0
         while True:
             response, sent_at = self._paced_send(symbol, probe, method, url, *args, **kwargs)
@@ -292,7 +309,7 @@ class YahooSession(curl_requests.Session):
         message = f"HTTP {status}"
         if status >= 400:  # Yahoo's own words, e.g. "No data found, symbol may be delisted"
             message += f": {_snippet(response)}"
-        currency = _meta_currency(response) if status == 200 else None
+        currency = _meta_currency(response) if status == 200 and not symbol.startswith(QUOTE_KEY) else None
         self._observe(symbol, Observation(status=status, message=message, tz_probe=probe, currency=currency), None)
         if status == 429:
             pass  # counted per answer in _throttled
