@@ -145,7 +145,7 @@ def _weekday_positions() -> dict[dt.date, int]:
     return {day: i for i, day in enumerate(all_weekdays())}
 
 
-@lru_cache(maxsize=len(CALENDARS))
+@lru_cache(maxsize=16)
 def session_counts(name: str = EXCHANGE) -> np.ndarray:
     """Sessions of `name` on or before each weekday, indexed by `weekday_index` (int64).
 

@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     YFCANCELLED = "YFCANCELLED"  # the run was stopped before the symbol was fetched
     YFDEAD = "YFDEAD"  # skipped: the symbol is in the dead-letter queue
     YFTOOOLD = "YFTOOOLD"  # an intraday day older than Yahoo keeps at that interval: lost, never asked
+    YFMARKET = "YFMARKET"  # the symbol's market (calendar, currency) cannot be told: never asked (ADR 0018)
     SCRAPE_HTTP = "SCRAPE_HTTP"  # a listing source could not be downloaded
     SCRAPE_LAYOUT = "SCRAPE_LAYOUT"  # a listing source did not have the expected layout
     SCRAPE_SHRUNK = "SCRAPE_SHRUNK"  # a listing shrank by more than the allowed share
