@@ -54,6 +54,10 @@ def test_every_market_on_its_own_sessions_currency_and_calendar(data_dir, instan
         body["chart"]["result"][0]["meta"]["currency"] = CURRENCY[cal]
         fake_yahoo.script.bodies[symbol] = (200, body)
 
+    # a row of an unknown market (an old universe row: no calendar, a suffix nobody knows)
+    with wh.transaction() as conn:
+        conn.execute("INSERT INTO universe.tickers (symbol, yahoo_symbol, status, first_seen, last_seen, updated_at) "
+                     "VALUES ('ODD', 'ODD.XX', 'active', now(), now(), now())")
     done = materialize_prices(resources, instance, partition_range=(FIRST.isoformat(), LAST.isoformat()), checks=(
         "schema", "duplicates", "completeness", "missing_dates", "lag", "market_freshness"))
     assert done.success
@@ -63,6 +67,10 @@ def test_every_market_on_its_own_sessions_currency_and_calendar(data_dir, instan
     assert {m: (v["last_due"], v["fresh"]) for m, v in fresh.items()} == {
         "XNYS": ("2024-11-29", True), "XLON": ("2024-11-29", True), "XETR": ("2024-11-29", True),
         "XPAR": ("2024-11-29", True), "XAMS": ("2024-11-29", True), "CMES": ("2024-11-29", True)}
+
+    # never asked, never judged on XNYS: recorded once with the reason
+    assert wh.query("SELECT code, attempts FROM ops.fetch_errors WHERE symbol = 'ODD.XX'").rows() == [("YFMARKET", 0)]
+    assert fake_yahoo.requests.get("ODD.XX", 0) == 0
 
     rows = wh.query("SELECT b.date, b.currency, t.calendar FROM prices.daily_ohlcv b "
                     "JOIN universe.tickers t ON t.yahoo_symbol = b.symbol")
@@ -80,6 +88,8 @@ def test_every_market_on_its_own_sessions_currency_and_calendar(data_dir, instan
     shown = dg.materialize(dashboard_defs.assets, resources=resources, instance=instance)
     assert shown.success
     html = (data_dir / "dashboard" / "index.html").read_text()
+    kpis = dict(wh.query("SELECT kpi, value FROM dashboard.kpis WHERE as_of = ?", [LAST]).iter_rows())
+    assert kpis["lagging_symbols"] == 0 and kpis["missing_dates"] == 0  # ODD.XX is not an XNYS laggard
     table = html[html.index('<table id="markets-table">'):]
     table = table[:table.index("</table>")]
     assert "<th>newest_stored</th><th>last_due</th><th>fresh</th>" in table
