@@ -54,12 +54,12 @@ def per_market(newest: Mapping[str, dt.date | None], at: dt.datetime, grace: dt.
     rows = []
     for name in sorted(newest):
         stored, due = newest[name], last_due(name, at, grace)
-        if due is None or (stored is not None and stored >= due):
+        if due is None:  # no session due in the look-back: nothing to be behind on
             behind = 0
         elif stored is None:
             behind = len(calendar.sessions_between((at - LOOKBACK).date(), due, name))
         else:
-            behind = calendar.sessions_behind(stored, due, name)
+            behind = calendar.sessions_behind(stored, due, name)  # 0 when stored >= due
         rows.append((name, stored, due, behind, behind == 0))
     return pl.DataFrame(rows, schema=COLUMNS, orient="row")
 
