@@ -49,8 +49,9 @@ def test_a_session_is_due_only_grace_after_its_own_close_early_closes_included()
     # an ordinary day: 16:00 close + 6 h
     assert freshness.last_due("XNYS", _ny(D(2024, 11, 27), 21, 59)) == D(2024, 11, 26)
     assert freshness.last_due("XNYS", _ny(D(2024, 11, 27), 22, 0)) == D(2024, 11, 27)
-    # CME Globex's session D closes 17:00 ET on D (the 16:30 nightly leaves it pending)
-    assert freshness.last_due("CMES", _ny(D(2024, 11, 27), 22, 59)) == D(2024, 11, 26)
+    # CMES's session D closes 18:00 ET on D (17:00 CT): due at midnight
+    assert freshness.last_due("CMES", _ny(D(2024, 11, 27), 23, 59)) == D(2024, 11, 26)
+    assert freshness.last_due("CMES", _ny(D(2024, 11, 28), 0, 0)) == D(2024, 11, 27)
 
 
 def test_judge_records_one_row_per_market_behind_with_its_market():

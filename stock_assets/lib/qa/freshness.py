@@ -11,9 +11,9 @@ on US Thanksgiving. Here each market (an `exchange_calendars` name, the universe
   market whose calendar had no session since (a holiday, a weekend) is fresh;
 - otherwise it is behind by the number of its own sessions due and not stored.
 
-`GRACE` (6 h) is stated, not tuned: the nightly runs at 16:30 ET and the evening run at
-17:30 ET; every market in use closes by 17:00 ET, so 6 h after any close its first scheduled
-run has had more than an hour. The judgement is made `as_of` a moment: now for the nightly,
+`GRACE` (6 h) is stated, not tuned: the nightly runs at 16:30 ET (after XNYS's 16:00 close,
+five hours after Europe's) and the evening run at 18:30 ET (after CMES's 18:00 ET close), so
+6 h after any market's close its first scheduled run has had at least half an hour. The judgement is made `as_of` a moment: now for the nightly,
 the end of the window's last day for a backfill of old partitions (history is not "stale"
 because it is old; lag and completeness judge it).
 """
