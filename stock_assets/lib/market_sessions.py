@@ -2,9 +2,10 @@
 
 Why pure and apart: a partition is a weekday that holds every market's bars for that date
 (DESIGN.md). London trades on US Thanksgiving and not on a UK bank holiday; CME Globex's
-session dated D closes at 18:00 ET on D (exchange_calendars' CMES: 17:00 CT). So a run asks each symbol only for its own market's
-sessions, and only once that session has closed; a market still trading is *pending* (left
-for a later run), and only a day on which no market has closed yet is refused (ADR 0019).
+session dated D closes at 18:00 ET on D (exchange_calendars' CMES: 17:00 CT). So a run asks
+each symbol only for its own market's sessions, and only once that session has closed; a
+market still trading is *pending* (left for a later run), and only a day on which no market
+has closed yet is refused (ADR 0019).
 """
 
 from __future__ import annotations

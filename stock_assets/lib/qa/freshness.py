@@ -13,9 +13,10 @@ on US Thanksgiving. Here each market (an `exchange_calendars` name, the universe
 
 `GRACE` (6 h) is stated, not tuned: the nightly runs at 16:30 ET (after XNYS's 16:00 close,
 five hours after Europe's) and the evening run at 18:30 ET (after CMES's 18:00 ET close), so
-6 h after any market's close its first scheduled run has had at least half an hour. The judgement is made `as_of` a moment: now for the nightly,
-the end of the window's last day for a backfill of old partitions (history is not "stale"
-because it is old; lag and completeness judge it).
+6 h after any market's close its first scheduled run has had at least half an hour. The
+judgement is made `as_of` a moment: now for the nightly, the end of the window's last day for
+a backfill of old partitions (history is not "stale" because it is old; lag and completeness
+judge it).
 """
 
 from __future__ import annotations
