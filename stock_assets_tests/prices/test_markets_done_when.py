@@ -24,7 +24,8 @@ from stock_assets_tests.prices.fake_yahoo import chart_body
 FIXTURES = Path(__file__).resolve().parents[1] / "universe" / "fixtures"
 D = dt.date
 FIRST, LAST, THANKSGIVING = D(2024, 11, 18), D(2024, 11, 29), D(2024, 11, 28)
-CURRENCY = {"XNYS": "USD", "XLON": "GBp", "XETR": "EUR", "XPAR": "EUR", "XAMS": "EUR", "CMES": "USD"}  # a CAC 40 member on Amsterdam
+# XAMS: a CAC 40 member listed in Amsterdam (MT.AS)
+CURRENCY = {"XNYS": "USD", "XLON": "GBp", "XETR": "EUR", "XPAR": "EUR", "XAMS": "EUR", "CMES": "USD"}
 
 
 def _bars(symbol: str, cal: str) -> list[dict]:
