@@ -98,6 +98,10 @@ def test_qa_summary_and_dashboard_break_down_per_market(stored):
                              "WHERE date = ? AND check_name IN ('completeness', 'missing_dates', 'lag') GROUP BY market",
                              [THANKSGIVING])
     assert dict(by_market.iter_rows()) == {m: True for m in ("XNYS", "XLON", "XETR", "XPAR", "CMES")}
+    # freshness per market, judged at the end of the range's last day (its failures are dated there)
+    fresh = stored.query("SELECT market, passed FROM qa.summary_by_market WHERE date = ? "
+                         "AND check_name = 'market_freshness'", [dt.date(2024, 11, 29)])
+    assert dict(fresh.iter_rows()) == {m: True for m in ("XNYS", "XLON", "XETR", "XPAR", "CMES")}
     kpis = dict(stored.query("SELECT kpi, value FROM dashboard.kpis WHERE as_of = ?", [dt.date(2024, 11, 29)]).iter_rows())
     assert kpis["missing_dates"] == 0 and kpis["lagging_symbols"] == 0
     html = (stored.path.parent / "dashboard" / "index.html").read_text()

@@ -96,9 +96,10 @@ MAP: dict[str, list[str]] = {
                                "storage/test_atomic_writes.py"],
     "defs/quality/price_checks.py": ["quality/test_qa_job.py"],
     # Modules added by the markets, intraday, reliability and request-layer work (issues 13-16).
-    "lib/markets.py": ["lib/test_markets.py", "lib/test_markets_forms.py"],
-    "lib/market_sessions.py": ["lib/test_market_sessions.py", "lib/test_markets.py", "automation/test_markets_schedule.py"],
-    "lib/market_of.py": ["lib/test_markets.py", "quality/test_qa_markets.py"],
+    "lib/markets.py": ["lib/test_markets.py", "lib/test_markets_forms.py", "lib/test_market_of.py"],
+    "lib/market_sessions.py": ["lib/test_market_sessions.py", "lib/test_markets.py", "lib/test_market_of.py",
+                               "automation/test_markets_schedule.py"],
+    "lib/qa/freshness.py": ["quality/test_market_freshness.py"],
     "lib/futures.py": ["lib/test_futures.py"],
     "lib/unit_error.py": ["lib/test_unit_error.py", "prices/test_unit_quarantine.py"],
     "lib/adjusted.py": ["read/test_bars.py"],

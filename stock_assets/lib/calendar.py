@@ -5,7 +5,8 @@ what a partition means; every part of the project must agree on them. Every func
 the calendar's exchange_calendars name (`XNYS`, `XLON`, `XETR`, `XPAR`, `XAMS`, `CMES`):
 a bar's date is its own market's session date (ADR 0019). CMES sessions are CME Globex
 trading days: the session dated D opens at 18:00 ET on the evening before and closes at
-17:00 ET on D.
+17:00 CT = 18:00 ET on D (exchange_calendars counts the daily maintenance hour in the session;
+lib/intraday/sessions.py keeps the 17:00 ET end of trading for minute bars).
 
 The weekday index (`all_weekdays`, `weekday_index`) is the one position every calendar
 shares: the partitions are the weekdays, so the QA's ordered pass indexes rows by it and
@@ -145,7 +146,7 @@ def _weekday_positions() -> dict[dt.date, int]:
     return {day: i for i, day in enumerate(all_weekdays())}
 
 
-@lru_cache(maxsize=len(CALENDARS))
+@lru_cache(maxsize=16)
 def session_counts(name: str = EXCHANGE) -> np.ndarray:
     """Sessions of `name` on or before each weekday, indexed by `weekday_index` (int64).
 

@@ -13,6 +13,7 @@ import math
 import polars as pl
 
 from stock_assets.lib import calendar
+from stock_assets.lib.qa import freshness
 from stock_assets.lib.qa.catalog import Thresholds
 
 # The QA price_jump rule, so every jump shown here is the one qa.failures holds: a move whose
@@ -207,3 +208,12 @@ def per_market(calendars: dict[str, str], active: list[str], window_bars: pl.Dat
                      lagging_.filter(pl.col("symbol").is_in(list(mine))).height,
                      missing.filter(pl.col("symbol").is_in(list(mine))).height))
     return pl.DataFrame(rows, schema=MARKET_COLUMNS, orient="row")
+
+
+def market_freshness(last_bars: pl.DataFrame, calendars: dict[str, str], at: dt.datetime) -> pl.DataFrame:
+    """(market, newest_stored, last_due, fresh) per market, judged as the `market_freshness` check
+    judges it (lib/qa/freshness.py): each market's newest stored session against its own last
+    session due at `at`. `last_bars` has (symbol, last_date); symbols outside `calendars` (market
+    unknown) count for no market."""
+    newest = freshness.newest_by_market(last_bars.select("symbol", date="last_date"), calendars)
+    return freshness.per_market(newest, at).drop("sessions_behind")

@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     YFNOPRICE = "YFNOPRICE"  # quote_snapshots: quoted without a price, its time or its currency (e.g. a fund)
     YFSTALE = "YFSTALE"  # quote_snapshots: the quote is older than 5 min (beyond the exchange's delay) in regular hours
     YFPROXY = "YFPROXY"  # every configured proxy is evicted and a direct connection is not allowed: not asked
+    YFMARKET = "YFMARKET"  # the symbol's market (calendar, currency) cannot be told: never asked (ADR 0018)
     SCRAPE_HTTP = "SCRAPE_HTTP"  # a listing source could not be downloaded
     SCRAPE_LAYOUT = "SCRAPE_LAYOUT"  # a listing source did not have the expected layout
     SCRAPE_SHRUNK = "SCRAPE_SHRUNK"  # a listing shrank by more than the allowed share

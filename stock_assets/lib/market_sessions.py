@@ -2,9 +2,10 @@
 
 Why pure and apart: a partition is a weekday that holds every market's bars for that date
 (DESIGN.md). London trades on US Thanksgiving and not on a UK bank holiday; CME Globex's
-session dated D closes at 17:00 ET on D. So a run asks each symbol only for its own market's
-sessions, and only once that session has closed; a market still trading is *pending* (left
-for a later run), and only a day on which no market has closed yet is refused (ADR 0019).
+session dated D closes at 18:00 ET on D (exchange_calendars' CMES: 17:00 CT). So a run asks
+each symbol only for its own market's sessions, and only once that session has closed; a
+market still trading is *pending* (left for a later run), and only a day on which no market
+has closed yet is refused (ADR 0019).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, markets
 
 
 class SessionNotClosed(RuntimeError):
@@ -73,10 +74,29 @@ def plan(days: Iterable[dt.date], calendars: Iterable[str], now: dt.datetime) ->
 
 
 def calendars_of(symbols: Iterable[str], known: Mapping[str, str | None]) -> dict[str, str]:
-    """Each symbol's calendar: the universe's `calendar` column, else read from the symbol's form."""
-    from stock_assets.lib.market_of import market_of
+    """Each symbol's calendar: the universe's `calendar` column, else read from the symbol's form.
 
-    return {s: (known.get(s) or market_of(s).calendar) for s in symbols}
+    A symbol whose market neither tells (no column, an unknown suffix: `markets.UnknownMarket`)
+    is left out, never put on XNYS by default; `unknown_markets` says which and why.
+    """
+    return judged(symbols, known)[0]
+
+
+def unknown_markets(symbols: Iterable[str], known: Mapping[str, str | None]) -> dict[str, str]:
+    """symbol -> why its market cannot be told (the symbols `calendars_of` leaves out)."""
+    return judged(symbols, known)[1]
+
+
+def judged(symbols: Iterable[str], known: Mapping[str, str | None]) -> tuple[dict[str, str], dict[str, str]]:
+    """(calendar per symbol whose market is known, reason per symbol whose market is not)."""
+    calendars: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    for s in symbols:
+        try:
+            calendars[s] = markets.calendar_of(s, known.get(s))
+        except markets.UnknownMarket as err:
+            unknown[s] = f"market unknown: {err.reason}"
+    return calendars, unknown
 
 
 def markets_closed_on(day: dt.date, now: dt.datetime, calendars: Iterable[str] = calendar.CALENDARS) -> tuple[list[str], list[str]]:

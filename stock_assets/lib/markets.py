@@ -12,6 +12,14 @@ Where each value comes from (docs/adr/0018-instrument-model.md):
   listing writes such as NASDAQ Trader's `NYSE Arca`); without one it is refused;
 - a continuous future (`ES=F`) is looked up by its root in `FUTURES`;
 - an index (`^GSPC`) is looked up in `INDICES`.
+
+The price side asks `market_of` / `calendar_of` / `currency_of`: the universe's columns
+(`universe.tickers.calendar`, `currency`) win when the caller has them; otherwise the symbol's
+form decides, with the same tables. A bare symbol is a US listing by Yahoo's naming (every US
+venue shares the XNYS calendar and USD, so only its MIC stays unknown); a few markets the
+universe does not list yet (`QUOTED_ONLY`: Oslo, Copenhagen, Milan, Johannesburg) are known
+by calendar and currency so that their answers are dated and priced right; any other suffix
+raises `UnknownMarket`: never judged by the NYSE calendar by default.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ ASSET_CLASSES = (EQUITY, ETF, FUND, INDEX, FUTURE)
 class Instrument:
     """Where a symbol trades and how it is quoted: the universe's instrument columns."""
 
-    exchange: str  # ISO 10383 MIC, e.g. XNAS, XLON, XCME
+    exchange: str | None  # ISO 10383 MIC, e.g. XNAS, XLON, XCME; None: a bare US symbol read by form
     calendar: str  # exchange_calendars name, e.g. XNYS, XLON, CMES
     currency: str  # as Yahoo quotes it, e.g. USD, GBp (pence), EUR
     asset_class: str  # one of ASSET_CLASSES
@@ -73,6 +81,16 @@ UNSUPPORTED_SUFFIXES: dict[str, str] = {
     ".OL": "Oslo Børs", ".SW": "SIX Swiss", ".F": "Frankfurt floor", ".DU": "Düsseldorf", ".MC": "Madrid",
     ".VI": "Vienna", ".ST": "Stockholm", ".CO": "Copenhagen", ".HE": "Helsinki", ".TO": "Toronto",
     ".AX": "ASX", ".T": "Tokyo", ".HK": "Hong Kong", ".JO": "Johannesburg",
+}
+
+# Markets the universe does not list yet (their suffixes are in UNSUPPORTED_SUFFIXES), known to
+# the price side by calendar and quote currency: a recorded Yahoo answer of theirs is dated on
+# its own sessions and priced in its own unit (ZAc: South African cents, a minor unit).
+QUOTED_ONLY: dict[str, Venue] = {
+    ".OL": Venue("XOSL", "XOSL", "NOK", "Oslo Børs"),
+    ".CO": Venue("XCSE", "XCSE", "DKK", "Nasdaq Copenhagen"),
+    ".MI": Venue("XMIL", "XMIL", "EUR", "Borsa Italiana"),
+    ".JO": Venue("XJSE", "XJSE", "ZAc", "Johannesburg Stock Exchange"),
 }
 
 # Names listings write for a venue (lower case) -> MIC. MICs themselves are accepted too.
@@ -215,3 +233,47 @@ def _asset_class(raw: str, stated: str | None, default: str) -> str:
 
 def _suffix_for(mic: str) -> str:
     return next((s for s, m in SUFFIXES.items() if m == mic), "?")
+
+
+# -- the price side: what a stored or fetched symbol is judged by -------------------------
+
+US_CALENDAR, US_CURRENCY = "XNYS", "USD"
+
+
+def market_of(yahoo_symbol: str) -> Instrument:
+    """The market of `yahoo_symbol` read from its form alone: calendar and quote currency.
+
+    `VOD.L` -> XLON in GBp; `ES=F` -> its exchange on CMES; `^FTSE` -> XLON; `AZT.OL` -> XOSL in
+    NOK (QUOTED_ONLY); a bare `AAPL` -> a US listing (XNYS, USD; exchange None: which US venue,
+    the form does not say). Raises UnknownMarket for an unknown or unsupported-and-unpriced
+    suffix, an unknown futures root or index, a `=X` symbol: never a silent XNYS.
+    """
+    symbol = yahoo_symbol.strip().upper()
+    suffix = suffix_of(symbol)
+    if suffix == "=F":
+        return _future(yahoo_symbol, symbol, None, None, None)
+    if suffix == "^":
+        return _index(yahoo_symbol, symbol, None, None)
+    if "=" in suffix:
+        raise UnknownMarket(yahoo_symbol, f"{suffix!r} symbols (currencies, other contracts) are not supported; "
+                                          "futures are written ROOT=F")
+    if not suffix:
+        return Instrument(None, US_CALENDAR, US_CURRENCY, EQUITY)
+    venue = VENUES.get(SUFFIXES.get(suffix, "")) or QUOTED_ONLY.get(suffix)
+    if venue is None:
+        known = ", ".join([*SUFFIXES, *QUOTED_ONLY])
+        what = (f"{UNSUPPORTED_SUFFIXES[suffix]}, a market without a calendar here yet"
+                if suffix in UNSUPPORTED_SUFFIXES else "an unknown exchange suffix")
+        raise UnknownMarket(yahoo_symbol, f"{suffix!r} is {what}; its sessions and currency cannot be told "
+                                          f"(known: {known})")
+    return Instrument(venue.mic, venue.calendar, venue.currency, EQUITY)
+
+
+def calendar_of(yahoo_symbol: str, known: str | None = None) -> str:
+    """The symbol's trading calendar: `known` (the universe's column) when given, else its form."""
+    return known or market_of(yahoo_symbol).calendar
+
+
+def currency_of(yahoo_symbol: str, known: str | None = None) -> str:
+    """The symbol's quote currency: `known` (the universe's or Yahoo's answer) when given, else its form."""
+    return known or market_of(yahoo_symbol).currency

@@ -151,6 +151,8 @@ CREATE TABLE IF NOT EXISTS qa.failures (
     resolved      BOOLEAN NOT NULL DEFAULT FALSE,
     resolved_at   TIMESTAMP
 );
+-- The market a symbol-less failure is about (market_freshness: a market behind its calendar).
+ALTER TABLE qa.failures ADD COLUMN IF NOT EXISTS market VARCHAR;
 
 CREATE TABLE IF NOT EXISTS qa.summary (
     date          DATE NOT NULL,
@@ -163,15 +165,16 @@ CREATE TABLE IF NOT EXISTS qa.summary (
 );
 
 -- The per-market breakdown of qa.summary (ADR 0019): for each checked day and check, the open
--- failures of each market's symbols (market = universe.tickers.calendar; XNYS when unknown).
--- Failures without a symbol (schema, fetch_errors) stay in qa.summary only.
+-- failures of each market's symbols (market = universe.tickers.calendar; XNYS when unknown) and
+-- the failures about a market itself (qa.failures.market: market_freshness). Other failures
+-- without a symbol (schema, fetch_errors) stay in qa.summary only.
 CREATE OR REPLACE VIEW qa.summary_by_market AS
 WITH markets AS (
     SELECT DISTINCT coalesce(calendar, 'XNYS') AS market FROM universe.tickers
 ), open_failures AS (
-    SELECT f.date, f.check_name, coalesce(t.calendar, 'XNYS') AS market, count(*) AS failed_rows
+    SELECT f.date, f.check_name, coalesce(f.market, t.calendar, 'XNYS') AS market, count(*) AS failed_rows
     FROM qa.failures f LEFT JOIN universe.tickers t ON t.yahoo_symbol = f.symbol
-    WHERE NOT f.resolved AND f.symbol IS NOT NULL
+    WHERE NOT f.resolved AND (f.symbol IS NOT NULL OR f.market IS NOT NULL)
     GROUP BY ALL
 )
 SELECT s.date, m.market, s.check_name, s.severity,

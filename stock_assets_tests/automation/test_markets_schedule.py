@@ -47,3 +47,12 @@ def test_a_day_no_market_traded_is_skipped(day):
 def test_schedule_is_stopped_by_default_and_new_york_time():
     assert markets_evening_schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     assert markets_evening_schedule.execution_timezone == "America/New_York"
+
+
+def test_on_an_ordinary_weekday_its_own_tick_fetches_cme():
+    """At the schedule's own time CME's CMES session (closing 18:00 ET) has closed: a run, not a skip."""
+    minute, hour = (int(x) for x in markets_evening_schedule.cron_schedule.split()[:2])
+    for day in ("2024-06-03", "2024-11-27"):  # summer and winter time
+        request = markets_evening_request(at(day, hour, minute))
+        assert isinstance(request, dg.RunRequest), request
+        assert "CMES" in request.tags["stock_assets/markets"].split(",")

@@ -38,3 +38,14 @@ def test_per_market_breakdown():
     missing = _bars([("BRLA.L", D(2024, 11, 26))])
     table = metrics.per_market(CALS, ["AAA", "BRLA.L"], bars, late, missing, thanksgiving)
     assert table.rows() == [("XLON", 1, thanksgiving, 1, 0, 1), ("XNYS", 1, D(2024, 11, 27), 1, 0, 0)]
+
+
+def test_freshness_per_market_on_the_dashboard():
+    """Thanksgiving evening: the US (closed) is fresh on Wednesday's bars, London is behind;
+    a symbol whose market is unknown (absent from the calendars) counts for no market."""
+    thanksgiving = D(2024, 11, 28)
+    at = dt.datetime.combine(thanksgiving, dt.time(23), tzinfo=calendar.NEW_YORK)
+    last = pl.DataFrame({"symbol": ["AAA", "BRLA.L", "FOO.XX"],
+                         "last_date": [D(2024, 11, 27), D(2024, 11, 27), thanksgiving]})
+    table = metrics.market_freshness(last, CALS, at)
+    assert table.rows() == [("XLON", D(2024, 11, 27), thanksgiving, False), ("XNYS", D(2024, 11, 27), D(2024, 11, 27), True)]

@@ -69,3 +69,14 @@ def test_currency_comes_from_yahoos_answer_not_only_from_the_symbol(fake_yahoo, 
     result = yahoo_source.fetch_range(["OCDO.L"], [D(2020, 1, 2)])
     assert result.bars.select("date", "currency").rows() == [(D(2020, 1, 2), "USD")]
     assert pl.Series(result.bars["symbol"]).to_list() == ["OCDO.L"]
+
+
+def test_a_symbol_of_unknown_market_is_refused_unasked_and_the_rest_fetched(fake_yahoo, yahoo_source):
+    """`FOO.XX` has no known market: recorded YFMARKET (never asked, never dated on XNYS);
+    OCDO.L in the same call is fetched as usual."""
+    fake_yahoo.script.bodies["OCDO.L"] = (200, _body(DAILY, "chart-OCDO.L-2020-01-01-to-2020-01-03.json"))
+    result = yahoo_source.fetch_range(["FOO.XX", "OCDO.L"], [D(2020, 1, 2)])
+    assert [(f.symbol, str(f.code), f.attempts) for f in result.failures] == [("FOO.XX", "YFMARKET", 0)]
+    assert "'.XX' is an unknown exchange suffix" in result.failures[0].message
+    assert fake_yahoo.requests.get("FOO.XX", 0) == 0
+    assert result.bars["symbol"].to_list() == ["OCDO.L"]

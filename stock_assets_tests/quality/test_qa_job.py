@@ -107,7 +107,7 @@ def test_rerun_of_a_day_replaces_its_rows(loaded, instance, warehouse):
         assert result.success
         ev = _evaluations(result)
         assert not ev["zero_volume"].passed  # symbol 4, 2024-06-20
-        assert warehouse.count("qa.summary", "date = ?", [dt.date(2024, 6, 20)]) == 15  # 14 checks + overall
+        assert warehouse.count("qa.summary", "date = ?", [dt.date(2024, 6, 20)]) == 16  # 15 checks + overall
     assert warehouse.count("qa.failures") == before_failures
     assert warehouse.scalar(first_seen_sql, [dt.date(2024, 6, 20), symbol(4)]) == first_seen  # kept, not reset
     run_ids = warehouse.query("SELECT DISTINCT run_id FROM qa.summary WHERE date = ?", [dt.date(2024, 6, 20)])
@@ -150,7 +150,7 @@ def test_a_holiday_partition_passes_as_market_closed(loaded, instance, warehouse
     ev = _evaluations(result)
     assert ev["completeness"].passed and ev["price_jump"].passed and ev["great_expectations"].passed
     assert ev["completeness"].metadata["market_closed"].value == ["2024-06-19"]
-    assert warehouse.count("qa.summary", "date = ? AND passed", [dt.date(2024, 6, 19)]) == 15  # 14 + overall
+    assert warehouse.count("qa.summary", "date = ? AND passed", [dt.date(2024, 6, 19)]) == 16  # 15 + overall
 
 
 def test_daily_ohlcv_has_a_cron_freshness_policy_and_checks_take_thresholds_as_config():

@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from stock_assets.lib import synthetic, synthetic_markets
+from stock_assets.lib import calendar, synthetic, synthetic_markets
 from stock_assets.lib.qa.catalog import Thresholds
 from stock_assets.lib.qa.engine import LakeQa
 from stock_assets.lib.schema import DAILY_OHLCV
@@ -122,3 +122,40 @@ def test_a_front_month_roll_is_explained_and_zero_volume_of_a_future_is_a_findin
         assert (plain, "ES=F") in spikes.offending.select("date", "symbol").rows()
         assert (roll, "ES=F") not in spikes.offending.select("date", "symbol").rows()
         assert (zero, "ES=F") in q.zero_volume().offending.select("date", "symbol").rows()
+
+
+def _series(symbol: str, days: list[dt.date], close: float = 100.0) -> pl.DataFrame:
+    n = len(days)
+    return pl.DataFrame({
+        "date": days, "symbol": [symbol] * n, "open": [close] * n, "high": [close] * n, "low": [close] * n,
+        "close": [close] * n, "adj_close": [close] * n, "volume": [1000.0] * n, "provider": ["test"] * n,
+        "currency": ["NOK"] * n, "source_ts": [None] * n})
+
+
+def test_a_market_outside_the_six_is_judged_on_its_own_calendar_not_on_xnys(tmp_path):
+    """Oslo (.OL, XOSL) is closed on Constitution Day 2024-05-17 while New York trades: no gap."""
+    first, last = D(2024, 5, 1), D(2024, 5, 31)
+    oslo = [d for d in _weekdays(first, last) if calendar.is_session(d, "XOSL")]
+    assert D(2024, 5, 17) not in oslo and calendar.is_session(D(2024, 5, 17), "XNYS")
+    lake = ParquetLake(tmp_path)
+    lake.write_partitions("daily_ohlcv", _weekdays(first, last), stamp(_series("AZT.OL", oslo)), DAILY_OHLCV)
+    with LakeQa(files(lake), D(2024, 5, 13), D(2024, 5, 24), Thresholds()) as q:
+        outcome = q.missing_dates()
+        assert outcome.passed, outcome.offending
+
+
+def test_a_symbol_of_unknown_market_is_a_finding_and_never_judged_on_xnys(tmp_path):
+    """`FOO.XX` skips a New York session: no gap is made up from XNYS; the unknown market is recorded."""
+    first, last = D(2024, 5, 1), D(2024, 5, 31)
+    days = [d for d in _weekdays(first, last) if d != D(2024, 5, 15)]
+    lake = ParquetLake(tmp_path)
+    lake.write_partitions("daily_ohlcv", _weekdays(first, last), stamp(_series("FOO.XX", days)), DAILY_OHLCV)
+    with LakeQa(files(lake), D(2024, 5, 13), D(2024, 5, 24), Thresholds()) as q:
+        outcome = q.missing_dates()
+        assert not outcome.passed
+        rows = outcome.offending
+        assert rows["symbol"].to_list() == ["FOO.XX"]
+        assert rows["details"][0].startswith("'.XX' is an unknown exchange suffix")
+        assert "gaps are not judged" in rows["details"][0]
+        assert outcome.numbers["market_unknown"] == 1 and outcome.numbers["missing_sessions"] == 0
+        assert q.lag().passed

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from stock_assets.lib import calendar, dashboard_metrics as metrics, market_sessions
+from stock_assets.lib.qa import freshness
 from stock_assets.lib.schema import REQUIRED_NOT_NULL
 from stock_assets.read import daily
 from stock_assets.storage.warehouse import Warehouse
@@ -104,17 +105,20 @@ def build(wh: Warehouse, as_of: dt.date, rules: SnapshotRules = SnapshotRules())
         [start, as_of],
     )
     symbols = sorted(set(active) | set(last_bars["symbol"].to_list()))
+    # each symbol on its own market; one whose market cannot be told is judged on none (not on XNYS)
     calendars = market_sessions.calendars_of(symbols, dict(tickers.select("yahoo_symbol", "calendar").iter_rows()))
     in_use = sorted(set(calendars.values()) | {calendar.EXCHANGE})
-    behind, late = metrics.lagging(last_bars, active, as_of, rules.max_behind, calendars)
-    missing = metrics.missing_dates(window, {n: calendar.sessions_between(start, as_of, n) for n in in_use}, calendars)
+    behind, late = metrics.lagging(last_bars, [s for s in active if s in calendars], as_of, rules.max_behind, calendars)
+    missing = metrics.missing_dates(window.filter(pl.col("symbol").is_in(list(calendars))),
+                                    {n: calendar.sessions_between(start, as_of, n) for n in in_use}, calendars)
+    fresh = metrics.market_freshness(last_bars, calendars, freshness.as_of(dt.datetime.now(dt.UTC), as_of))
     changes_since = metrics.month_start(as_of, 5)
     return Snapshot(
         as_of=as_of, window_start=start, rules=rules, active=active,
         changes=metrics.universe_changes(tickers, min(changes_since, start), as_of),
         behind=behind, lagging=late,
         missing=missing,
-        markets=metrics.per_market(calendars, active, window, late, missing, as_of),
+        markets=metrics.per_market(calendars, active, window, late, missing, as_of).join(fresh, on="market", how="left"),
         nulls=metrics.null_fields(window, list(REQUIRED_NOT_NULL)),
         zero_volume=metrics.zero_volume(window),
         jumps=metrics.price_jumps(bars, splits, start, rules.jump_threshold),

@@ -153,8 +153,12 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
                          "now hold it (ADR 0020)")
     stored = records.stored_rows(lake, days)
     refetched: list[str] = []
+    unmarketed = records.unknown_markets(wh, [s for s in universe if s not in calendars], max(days))
+    if unmarketed:
+        context.log.warning(f"{len(unmarketed)} symbol(s) of unknown market, not asked, recorded as YFMARKET: "
+                            + "; ".join(f"{f.symbol} ({f.message})" for f in unmarketed[:10]))
     if sessions:
-        symbols = [s for s in universe if own[s]]
+        symbols = [s for s in universe if own.get(s)]
         context.log.info(f"fetching {len(symbols)} symbols x {len(sessions)} sessions from {source.provider} "
                          f"(markets: {', '.join(n for n, d in sorted(plan.sessions.items()) if d)})")
         previous = records.previous_closes(lake, min(sessions))
@@ -175,7 +179,7 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
     failures = result.failures + refused + wrong_unit
     skipped = records.skipped_as_dead(wh, min(sessions), max(sessions)) if sessions else []
     report = records.record_fetch(wh, result, failures, run_id, source.provider, sessions,
-                                  len(symbols), time.monotonic() - started, now, skipped)
+                                  len(symbols), time.monotonic() - started, now, skipped + unmarketed)
     if skipped:
         context.log.info(f"dead letter: {len(skipped)} symbol(s) skipped, recorded as YFDEAD: "
                          f"{', '.join(f.symbol for f in skipped[:20])}")
@@ -191,6 +195,7 @@ def _fetch_and_store(context: dg.AssetExecutionContext, config: DailyPricesConfi
     if "daily_ohlcv" in context.op_execution_context.selected_output_names:
         meta = _bars_metadata(stamped, days, sessions, symbols, failures)
         meta.update(_market_metadata(stamped, calendars, plan))
+        meta["markets_unknown"] = dg.MetadataValue.json({f.symbol: f.message for f in unmarketed})
         meta.update(_report_metadata(report, refetched, newly_dead, fresh.height))
         meta["dead_letter_skipped"] = dg.MetadataValue.int(wh.count("ops.dead_letter"))
         yield dg.Output(stamped, output_name="daily_ohlcv", metadata=meta)

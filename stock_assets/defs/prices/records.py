@@ -8,9 +8,8 @@ import json
 import polars as pl
 
 from stock_assets.defs.prices.sources import FetchFailure, FetchResult
-from stock_assets.lib import market_sessions, unit_error, validation
+from stock_assets.lib import market_sessions, markets, unit_error, validation
 from stock_assets.lib.errors import ErrorCode
-from stock_assets.lib.market_of import market_of
 from stock_assets.lib.schema import DAILY_OHLCV
 from stock_assets.storage import lake_upgrade
 from stock_assets.storage.lake import ParquetLake
@@ -80,24 +79,44 @@ def universe_refreshed_at(warehouse: Warehouse) -> dt.datetime | None:
 
 
 def symbol_calendars(warehouse: Warehouse, symbols: list[str]) -> dict[str, str]:
-    """Each symbol's trading calendar: `universe.tickers.calendar`, else read from the symbol's form."""
-    known = dict(warehouse.query("SELECT yahoo_symbol, calendar FROM universe.tickers").iter_rows())
-    return market_sessions.calendars_of(symbols, known)
+    """Each symbol's trading calendar: `universe.tickers.calendar`, else read from the symbol's form.
+
+    A symbol whose market neither tells is left out (`unknown_markets` names it and why)."""
+    return market_sessions.calendars_of(symbols, _known_calendars(warehouse))
+
+
+def unknown_markets(warehouse: Warehouse, symbols: list[str], session: dt.date | None) -> list[FetchFailure]:
+    """A YFMARKET failure for each symbol whose market cannot be told: not asked, never put on XNYS."""
+    reasons = market_sessions.unknown_markets(symbols, _known_calendars(warehouse))
+    return [FetchFailure(symbol=s, code=ErrorCode.YFMARKET, attempts=0, session=session,
+                         message=f"{why}; not asked (give it a calendar in universe.tickers or fix the symbol)")
+            for s, why in sorted(reasons.items())]
+
+
+def _known_calendars(warehouse: Warehouse) -> dict[str, str | None]:
+    return dict(warehouse.query("SELECT yahoo_symbol, calendar FROM universe.tickers").iter_rows())
 
 
 def upgrade_old_files(lake: ParquetLake, warehouse: Warehouse) -> list:
     """Lake files from before `currency` existed get it (once; storage/lake_upgrade.py): each
-    symbol's `universe.tickers.currency`, else what its form says (`.L` is GBp, else USD)."""
+    symbol's `universe.tickers.currency`, else what its form says (`.L` is GBp, a bare symbol USD; unknown: left null)."""
     if lake_upgrade.marker(lake, "daily_ohlcv").exists():
         return []
     known = {s: c for s, c in warehouse.query(
         "SELECT yahoo_symbol, currency FROM universe.tickers").iter_rows() if c}
 
     def fill(column: str, frame: pl.DataFrame) -> pl.Series:
-        return frame["symbol"].map_elements(lambda s: known.get(s) or market_of(s).currency,
-                                            return_dtype=pl.String)
+        return frame["symbol"].map_elements(lambda s: _currency_or_none(s, known.get(s)), return_dtype=pl.String)
 
     return lake_upgrade.add_missing_columns(lake, "daily_ohlcv", DAILY_OHLCV, fill)
+
+
+def _currency_or_none(symbol: str, known: str | None) -> str | None:
+    """The symbol's currency, or None (left null, as before the upgrade) when nothing tells it."""
+    try:
+        return markets.currency_of(symbol, known)
+    except markets.UnknownMarket:
+        return None
 
 
 def stored_rows(lake: ParquetLake, days: list[dt.date]) -> pl.DataFrame:

@@ -1,4 +1,5 @@
-"""What the checks read besides the lake: splits, the universe's active symbols, fetch reports."""
+"""What the checks read besides the lake: splits, the universe's active symbols, fetch reports,
+each market's newest stored session."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from pathlib import Path
 import polars as pl
 
 from stock_assets.defs.prices import records
+from stock_assets.lib import calendar
+from stock_assets.lib.qa import freshness
+from stock_assets.lib.validation import Outcome
+from stock_assets.read import daily
 from stock_assets.storage.lake import ParquetLake
 from stock_assets.storage.warehouse import Warehouse
 
@@ -50,3 +55,12 @@ def fetch_reports(wh: Warehouse, start: dt.date, end: dt.date) -> pl.DataFrame:
         """SELECT run_id, first_session, last_session, requested, failed, latency_p95_ms,
                   failures_by_code, recorded_at
            FROM ops.fetch_reports WHERE first_session <= ? AND last_session >= ?""", [end, start])
+
+
+def market_freshness(wh: Warehouse, calendars: dict[str, str], last_day: dt.date, now: dt.datetime) -> Outcome:
+    """The `market_freshness` rule over the lake's last two weeks: each market of the universe
+    (its symbols' calendars) judged on its own sessions (lib/qa/freshness.py)."""
+    at = freshness.as_of(now, last_day)
+    end = at.astimezone(calendar.NEW_YORK).date()
+    bars = daily.read(wh.lake_root, None, end - freshness.LOOKBACK, end, columns=["symbol", "date"])
+    return freshness.judge(freshness.newest_by_market(bars, calendars), at)

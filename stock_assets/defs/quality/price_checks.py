@@ -24,7 +24,7 @@ from stock_assets.lib.qa.engine import LakeQa
 from stock_assets.storage.resource import WarehouseResource
 
 ASSET = "daily_ohlcv"
-LAKE_CHECKS = [name for name in ENGINE_CHECKS if name != "fetch_errors"]
+LAKE_CHECKS = [name for name in ENGINE_CHECKS if name not in ("fetch_errors", "market_freshness")]
 
 
 def spec(name: str) -> dg.AssetCheckSpec:
@@ -65,6 +65,9 @@ def daily_ohlcv_checks(context: dg.AssetCheckExecutionContext, config: QaConfig,
     if "fetch_errors" in selected:
         outcome = qa_fetch.fetch_errors(inputs.fetch_reports(wh, days[0], days[-1]), sessions, t)
         evaluated.append(("fetch_errors", CHECKS["fetch_errors"].severity, outcome))
+    if "market_freshness" in selected:
+        outcome = inputs.market_freshness(wh, calendars, days[-1], _utcnow().replace(tzinfo=dt.UTC))
+        evaluated.append(("market_freshness", CHECKS["market_freshness"].severity, outcome))
     recorder.record(wh, evaluated, days, context.run.run_id, _utcnow())
     context.log.info(f"{len(evaluated)} checks over {days[0]}..{days[-1]} in {time.monotonic() - started:.1f}s")
     for name, _, outcome in evaluated:

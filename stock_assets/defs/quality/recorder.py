@@ -19,7 +19,7 @@ from stock_assets.lib.validation import Outcome
 from stock_assets.storage.warehouse import Warehouse
 
 _SAME_KEY = ("f.check_name = i.check_name AND f.date IS NOT DISTINCT FROM i.date "
-             "AND f.symbol IS NOT DISTINCT FROM i.symbol")
+             "AND f.symbol IS NOT DISTINCT FROM i.symbol AND f.market IS NOT DISTINCT FROM i.market")
 
 
 def record(wh: Warehouse, evaluated: list[tuple[str, str, Outcome]], days: list[dt.date], run_id: str,

@@ -38,6 +38,8 @@ def check_result(
 def _value(v):
     if isinstance(v, pl.DataFrame):
         return dg.MetadataValue.md(markdown.table(v, max_rows=40))
+    if isinstance(v, dict):
+        return dg.MetadataValue.json(v)
     if isinstance(v, bool):
         return dg.MetadataValue.bool(v)
     if isinstance(v, int):

@@ -48,8 +48,12 @@ CHECKS: dict[str, CheckInfo] = {c.name: c for c in (
     CheckInfo("completeness", ERROR,
               "Each session has a row for at least 97 % (min_completeness) of the symbols active that day.", True),
     CheckInfo("missing_dates", WARN,
-              "No XNYS session missing for a symbol between two of its rows, in the look-back window.", False),
-    CheckInfo("lag", WARN, "No active symbol whose latest row is more than 2 (max_lag_sessions) sessions behind.", False),
+              "No session of a symbol's own market missing between two of its rows, in the look-back window; "
+              "a symbol whose market cannot be told is a finding.", False),
+    CheckInfo("lag", WARN, "No active symbol whose latest row is more than 2 (max_lag_sessions) sessions of its "
+              "own market behind.", False),
+    CheckInfo("market_freshness", WARN, "Each market's newest stored session is its last session due on its own "
+              "calendar (closed 6 h ago or more); a market without a session since is fresh.", False),
     CheckInfo("zero_volume", WARN, "No row with volume = 0 on a trading day.", False),
     CheckInfo("price_jump", ERROR,
               "No close-to-close move above 75 % (max_move, either direction) that a split in "

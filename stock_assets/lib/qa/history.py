@@ -40,8 +40,8 @@ class HistoryChecks(DailyPass):
     def present_per_session(self, name: str = calendar.EXCHANGE) -> pl.DataFrame:
         """(date, present): distinct expected symbols of calendar `name` with a row, per its session of the range."""
         self._run()
-        k = self.calendar_names.index(name)
-        got = {d: int(per[k]) for d, per in self._present}
+        k = self.calendar_names.index(name) if name in self.calendar_names else None  # None: no row of it seen
+        got = {d: int(per[k]) for d, per in self._present if k is not None and k < len(per)}
         days = calendar.sessions_between(self.start, self.end, name)
         return pl.DataFrame({"date": days, "present": [got.get(d, 0) for d in days]},
                             schema={"date": pl.Date, "present": pl.Int64})
@@ -60,8 +60,13 @@ class HistoryChecks(DailyPass):
                         rows.append((weekdays[j], self.names[k], float(n),
                                      f"no row between {weekdays[p]} and {weekdays[i]} ({n} sessions of "
                                      f"{self.calendar_names[self._state['cal'][k]]})"))
+        # a symbol whose market cannot be told: its gaps cannot be judged, which is itself a finding
+        rows += [(self.end, symbol, None, f"{why}; its sessions cannot be told, so its gaps are not judged")
+                 for symbol, why in sorted(self.unknown_market.items())]
         bad = pl.DataFrame(rows, schema=FAILURE_SCHEMA, orient="row").sort("symbol", "date")
-        return Outcome(bad.height == 0, bad, {"missing_sessions": bad.height, "symbols": bad["symbol"].n_unique(),
+        return Outcome(bad.height == 0, bad, {"missing_sessions": bad.height - len(self.unknown_market),
+                                              "symbols": bad["symbol"].n_unique(),
+                                              "market_unknown": len(self.unknown_market),
                                               "window_start": str(scope[0])}, scope=scope)
 
     def lag(self, expected: list[str] | None) -> Outcome:

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from stock_assets.lib import calendar, unit_error, validation
-from stock_assets.lib.market_of import market_of
+from stock_assets.lib import calendar, markets, unit_error, validation
 from stock_assets.lib.qa.catalog import Thresholds
 
 ROW_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
 BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time
+NO_CALENDAR = "(market unknown)"  # the counts row of a symbol whose market cannot be told: no sessions
 _STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected", "vol_sum", "vol_sq")
 
 
@@ -48,7 +48,8 @@ class DailyPass:
                  calendars: dict[str, str] | None = None):
         self.files = {d: p for d, p in sorted(files.items()) if d.weekday() < 5}
         self.calendar_of = dict(calendars or {})  # symbol -> calendar; else read from the symbol
-        self.calendar_names = list(calendar.CALENDARS)
+        self.calendar_names = list(calendar.CALENDARS)  # grows by any other calendar a symbol follows
+        self.unknown_market: dict[str, str] = {}  # symbol -> why its market cannot be told
         # one row per calendar, filled when a symbol of it first appears (a calendar costs ~0.3 s to load)
         self.counts = np.zeros((len(self.calendar_names), len(calendar.all_weekdays())), dtype=np.int64)
         self._loaded: set[int] = set()
@@ -218,11 +219,25 @@ class DailyPass:
         self._state["cal"][first:len(self.names)] = [self.calendar_id(s) for s in new]
 
     def calendar_id(self, symbol: str) -> int:
-        """Row of `self.counts` for the symbol's calendar (universe first, else its form)."""
-        name = self.calendar_of.get(symbol) or market_of(symbol).calendar
-        k = self.calendar_names.index(name) if name in self.calendar_names else 0
+        """Row of `self.counts` for the symbol's calendar (universe first, else its form).
+
+        A calendar outside CALENDARS (Oslo's XOSL) gets its own row when first seen; a symbol
+        whose market cannot be told gets the row without sessions (no gap or lag is judged on
+        a calendar it may not follow) and is named in `unknown_market`: the missing_dates
+        check records it.
+        """
+        try:
+            name = markets.calendar_of(symbol, self.calendar_of.get(symbol))
+        except markets.UnknownMarket as err:
+            self.unknown_market[symbol] = err.reason
+            name = NO_CALENDAR
+        if name not in self.calendar_names:
+            self.calendar_names.append(name)
+            self.counts = np.vstack([self.counts, np.zeros((1, self.counts.shape[1]), dtype=np.int64)])
+        k = self.calendar_names.index(name)
         if k not in self._loaded:
-            self.counts[k] = calendar.session_counts(self.calendar_names[k])
+            if name != NO_CALENDAR:
+                self.counts[k] = calendar.session_counts(name)
             self._loaded.add(k)
         return k
 

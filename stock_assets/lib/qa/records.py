@@ -17,6 +17,7 @@ FAILURES = {
     "check_name": pl.String, "severity": pl.String, "date": pl.Date, "symbol": pl.String,
     "value": pl.Float64, "threshold": pl.Float64, "details": pl.String, "run_id": pl.String,
     "first_seen": pl.Datetime("us"),
+    "market": pl.String,  # the market a symbol-less failure is about (market_freshness); else null
 }
 SUMMARY = {
     "date": pl.Date, "check_name": pl.String, "severity": pl.String, "passed": pl.Boolean,
@@ -38,8 +39,8 @@ def failure_rows(check: str, severity: str, outcome: Outcome, run_id: str, now: 
         symbol=get("symbol", pl.String), value=get("value", pl.Float64),
         threshold=pl.lit(outcome.threshold, pl.Float64),
         details=get("details", pl.String).str.slice(0, MAX_DETAILS),
-        run_id=pl.lit(run_id), first_seen=pl.lit(now, pl.Datetime("us")),
-    ).unique(subset=["date", "symbol"], keep="first", maintain_order=True)
+        run_id=pl.lit(run_id), first_seen=pl.lit(now, pl.Datetime("us")), market=get("market", pl.String),
+    ).unique(subset=["date", "symbol", "market"], keep="first", maintain_order=True)
 
 
 def summary_rows(check: str, severity: str, failures: pl.DataFrame, days: list[dt.date], run_id: str,

@@ -28,9 +28,8 @@ from stock_assets.defs.prices.yahoo import errors as yahoo_errors
 from stock_assets.defs.prices.yahoo import frames as yahoo_frames
 from stock_assets.defs.prices.yahoo.progress import FetchProgress
 from stock_assets.defs.prices.yahoo.session import FetchCancelled, YahooSession
-from stock_assets.lib import calendar
+from stock_assets.lib import calendar, markets
 from stock_assets.lib.errors import CodedError, ErrorCode
-from stock_assets.lib.market_of import market_of
 from stock_assets.lib.retry import RetryPolicy, retry
 
 
@@ -182,7 +181,7 @@ class BatchFetcher:
             obs = self.session.observation(symbol)
             bars, acts = yahoo_frames.to_rows(symbol, frames.get(symbol), sessions, obs.currency if obs else None)
             # a symbol has bars only on its own market's sessions (ADR 0019)
-            wanted = len([d for d in sessions if calendar.is_session(d, market_of(symbol).calendar)])
+            wanted = len([d for d in sessions if calendar.is_session(d, markets.market_of(symbol).calendar)])
             if bars.height == wanted:
                 self._record(symbol, bars, acts, None)
                 continue

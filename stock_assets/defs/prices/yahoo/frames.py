@@ -13,8 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 import polars as pl
 
-from stock_assets.lib import adjust, calendar
-from stock_assets.lib.market_of import market_of
+from stock_assets.lib import adjust, calendar, markets
 from stock_assets.lib.schema import ACTION_SOURCE_COLUMNS, CORPORATE_ACTIONS, DAILY_OHLCV, SOURCE_BAR_COLUMNS
 
 PROVIDER = "yahoo"
@@ -54,7 +53,7 @@ def to_rows(symbol: str, frame: pd.DataFrame | None, sessions: Sequence[dt.date]
     a daily bar by the exchange's own session date; `currency` is the quote currency (the
     answer's `meta.currency` when known, else read from the symbol's form: `.L` is GBp).
     """
-    market = market_of(symbol)
+    market = markets.market_of(symbol)  # the source refused symbols whose market is unknown
     bars_empty = pl.DataFrame(schema={c: DAILY_OHLCV[c] for c in SOURCE_BAR_COLUMNS})
     acts_empty = pl.DataFrame(schema={c: CORPORATE_ACTIONS[c] for c in ACTION_SOURCE_COLUMNS})
     if frame is None or frame.empty or "Close" not in frame.columns:

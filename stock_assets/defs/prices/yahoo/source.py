@@ -26,8 +26,10 @@ from stock_assets.defs.prices.sources import FetchFailure, FetchResult, Intraday
 from stock_assets.defs.prices.yahoo.fetch import BatchFetcher, FetchPlan, import_yfinance
 from stock_assets.defs.prices.yahoo.progress import FetchProgress
 from stock_assets.defs.prices.yahoo.session import YahooSession
+from stock_assets.lib import markets
 from stock_assets.lib.breaker import CircuitBreaker
 from stock_assets.lib.proxies import ProxyConfigError, ProxyPool, parse_proxy_list
+from stock_assets.lib.errors import ErrorCode
 from stock_assets.lib.ratelimit import AdaptiveTokenBucket
 from stock_assets.lib.retry import RetryPolicy
 from stock_assets.lib.schema import ACTION_SOURCE_COLUMNS, CORPORATE_ACTIONS, DAILY_OHLCV, SOURCE_BAR_COLUMNS
@@ -141,6 +143,9 @@ class YahooPriceSource(PriceSource):
         symbols = list(dict.fromkeys(symbols))
         if not symbols or not sessions:
             return FetchResult.empty()
+        symbols, refused = _known_markets(symbols, max(sessions))
+        if not symbols:
+            return FetchResult(bars=FetchResult.empty().bars, actions=FetchResult.empty().actions, failures=refused)
         self._prepare_cache(symbols)
         limiter = AdaptiveTokenBucket(rate=self.requests_per_second, min_rate=self.min_requests_per_second,
                                       max_rate=self.max_requests_per_second, burst_s=self.burst_s)
@@ -173,8 +178,9 @@ class YahooPriceSource(PriceSource):
         finally:
             _release_yfinance_session(session)
         last = max(sessions)
-        failures = [FetchFailure(symbol=s, code=code, message=msg, attempts=outcome.attempts.get(s, 1), session=last)
-                    for s, (code, msg) in sorted(outcome.failed.items()) if s not in outcome.bars]
+        failures = refused + [
+            FetchFailure(symbol=s, code=code, message=msg, attempts=outcome.attempts.get(s, 1), session=last)
+            for s, (code, msg) in sorted(outcome.failed.items()) if s not in outcome.bars]
         bars = _concat(list(outcome.bars.values()), DAILY_OHLCV, SOURCE_BAR_COLUMNS)
         actions = _concat(list(outcome.actions.values()), CORPORATE_ACTIONS, ACTION_SOURCE_COLUMNS).unique()
         state = limiter.state()
@@ -207,6 +213,23 @@ class YahooPriceSource(PriceSource):
         from stock_assets.defs.prices.yahoo.intraday import fetch_intraday
 
         return fetch_intraday(self, symbols, days, calendars, today, log)
+
+
+def _known_markets(symbols: list[str], last: dt.date) -> tuple[list[str], list[FetchFailure]]:
+    """The symbols whose market the form tells, and a YFMARKET failure (never asked) for the others.
+
+    Why here too: an answer is dated and priced by the symbol's market (frames.to_rows); a
+    symbol whose suffix nobody knows is refused, never read on the NYSE calendar (ADR 0018).
+    """
+    known, refused = [], []
+    for s in symbols:
+        try:
+            markets.market_of(s)
+            known.append(s)
+        except markets.UnknownMarket as err:
+            refused.append(FetchFailure(symbol=s, code=ErrorCode.YFMARKET, attempts=0, session=last,
+                                        message=f"market unknown, not asked: {err.reason}"))
+    return known, refused
 
 
 def _concat(frames: list[pl.DataFrame], schema: dict, columns: list[str]) -> pl.DataFrame:
