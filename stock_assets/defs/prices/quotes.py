@@ -81,7 +81,7 @@ class SyntheticQuoteSource(QuoteSource):
         return synthetic.PROVIDER
 
     def answer(self, symbols: Sequence[str], at: dt.datetime, log: ProgressLog) -> Answer:
-        from stock_assets.lib.market_of import market_of
+        from stock_assets.lib.markets import market_of
 
         day = at.astimezone(dt.UTC).date()
         days = [day - dt.timedelta(days=n) for n in range(10, -2, -1)]
