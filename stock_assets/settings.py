@@ -69,6 +69,8 @@ class Settings:
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
     nightly_lookback_sessions: int = 5  # sessions before tonight the nightly run re-examines (ADR 0014)
     intraday_symbols: str = "futures"  # the intraday_bars watchlist: a comma list, `futures`, or a universe name
+    stream_symbols: str = "universe"  # what `python -m stock_assets.stream` follows (ADR 0027)
+    stream_service: str | None = None  # the systemd unit the stream runs as (named in staleness alerts)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -123,6 +125,8 @@ class Settings:
             ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
             nightly_lookback_sessions=int(raw_lookback),
             intraday_symbols=_intraday_symbols(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "futures")),
+            stream_symbols=_stream_symbols(env.get("STOCK_ASSETS_STREAM_SYMBOLS", "universe")),
+            stream_service=env.get("STOCK_ASSETS_STREAM_SERVICE") or None,
         )
 
     @property
@@ -178,3 +182,14 @@ def _intraday_symbols(raw: str) -> str:
         return ",".join(dict.fromkeys(validate(clean(n)) for n in names))
     except InvalidSymbol as err:
         raise SettingsError(f"STOCK_ASSETS_INTRADAY_SYMBOLS={raw!r}: {err}") from None
+
+
+def _stream_symbols(raw: str) -> str:
+    """`STOCK_ASSETS_STREAM_SYMBOLS` checked: `universe` (every active symbol), or anything
+    `STOCK_ASSETS_INTRADAY_SYMBOLS` takes (`futures`, a universe or source name, a comma list)."""
+    if raw.strip().lower() == "universe":
+        return "universe"
+    try:
+        return _intraday_symbols(raw)
+    except SettingsError as err:
+        raise SettingsError(str(err).replace("STOCK_ASSETS_INTRADAY_SYMBOLS", "STOCK_ASSETS_STREAM_SYMBOLS")) from None

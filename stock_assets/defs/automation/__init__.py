@@ -20,10 +20,12 @@ from stock_assets.defs.automation.schedules import (
     weekly_maintenance_schedule,
     weekly_qa_recheck_schedule,
 )
+from stock_assets.defs.automation.stream_sensor import stream_staleness_sensor
 
 defs = dg.Definitions(
     jobs=[universe_job, daily_prices_job, intraday_job, intraday_quotes_job, qa_recheck_job, weekly_maintenance_job],
     schedules=[nightly_prices_schedule, weekly_maintenance_schedule, weekly_qa_recheck_schedule,
                markets_evening_schedule, intraday_bars_nightly],
-    sensors=[intraday_snapshot, run_failure_alerts, asset_check_alerts, dead_run_reaper, intraday_retention_sensor],
+    sensors=[intraday_snapshot, run_failure_alerts, asset_check_alerts, dead_run_reaper, intraday_retention_sensor,
+             stream_staleness_sensor],
 )
