@@ -103,6 +103,7 @@ class Streamer:
                     break
         finally:
             self._write(self.bars.flush())
+            self.beat.connected, self.beat.subscribed = False, 0
             if code == 0:
                 self._set(status.STOPPED, "stopped on request; open minutes flushed")
             self._heartbeat(force=True)
