@@ -32,6 +32,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds of silence that mean a dead connection: reconnect (60)")
     parser.add_argument("--max-attempts", type=int, default=30,
                         help="failed connections in a row before giving up with exit code 2 (30)")
+    parser.add_argument("--heartbeat-seconds", type=float, default=5.0, help="how often the heartbeat is rewritten (5)")
     parser.add_argument("--backoff-cap", type=float, default=60.0, help="longest wait between attempts, s (60)")
     return parser.parse_args(argv)
 
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     config = runner.StreamConfig(url=args.url or runner.DEFAULT_URL, chunk_size=args.chunk_size,
                                  receive_timeout=args.receive_timeout, always=args.always,
+                                 heartbeat_seconds=args.heartbeat_seconds,
                                  backoff=Backoff(max_attempts=args.max_attempts, cap_seconds=args.backoff_cap))
     streamer = runner.Streamer(StreamLake(data_dir), wanted, symbols.calendars(wanted, settings), config,
                                service=settings.stream_service, log=log)
