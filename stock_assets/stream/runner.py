@@ -77,6 +77,7 @@ class Streamer:
         self.minutes_written = 0
         self._last_beat = 0.0
         self._received = 0  # frames on the current connection
+        self._view_pointed = False
 
     # -- control -------------------------------------------------------------------------
     def request_stop(self, *_args) -> None:
@@ -201,10 +202,28 @@ class Streamer:
             by_minute[bar.ts].append(bar)
         for minute, group in sorted(by_minute.items()):
             path = self.lake.write_minute(minute, to_frame(group, PROVIDER, self.clock()))
+            if not self._view_pointed:
+                self._point_view()
             self.minutes_written += 1
             self.beat.last_minute_written = minute
             self.log.info(f"minute {minute:%Y-%m-%d %H:%M} UTC: {len(group)} symbols, "
                           f"{sum(b.ticks for b in group)} ticks -> {path.name}")
+
+    def _point_view(self) -> None:
+        """Once per start, after the first minute file: re-point `prices.stream_prices` at the lake
+        (over a lake with no minute yet it is an empty view). Waits at most 5 s for the warehouse's
+        lock and never fails the stream: the next pipeline run re-points it anyway."""
+        self._view_pointed = True
+        path = self.lake.data_dir / "warehouse.duckdb"
+        if not path.exists():
+            return
+        from stock_assets.storage.warehouse import Warehouse
+
+        try:
+            Warehouse(path, self.lake.data_dir / "lake", lock_wait_seconds=5).refresh_views()
+            self.log.info("prices.stream_prices now reads the stream's minute files")
+        except Exception as err:  # noqa: BLE001 - a courtesy; the next run re-points the view
+            self.log.warning(f"prices.stream_prices not re-pointed ({type(err).__name__}: {err}); the next run does it")
 
     def _set(self, state: str, detail: str) -> None:
         self.beat.state, self.beat.detail = state, detail

@@ -67,7 +67,7 @@ def stream(data_dir, server, clock, symbols=SYMBOLS, **kw) -> Streamer:
     return clock.streamer
 
 
-def test_ticks_become_minute_files_with_the_right_ohlcv(data_dir):
+def test_ticks_become_minute_files_with_the_right_ohlcv(data_dir, warehouse):
     clock = Clock(at(0))
 
     def script(conn):
@@ -92,6 +92,7 @@ def test_ticks_become_minute_files_with_the_right_ohlcv(data_dir):
     beat = lake.read_heartbeat()
     assert (beat.state, beat.connected, beat.counts["duplicate"], beat.counts["added"]) == ("stopped", False, 1, 7)
     assert list(lake.table_dir.rglob("*.tmp")) == []
+    assert warehouse.count("prices.stream_prices") == 3  # the stream re-pointed the view it found empty
 
 
 def test_a_dropped_connection_reconnects_resubscribes_and_loses_or_doubles_no_minute(data_dir):
