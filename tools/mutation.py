@@ -125,6 +125,11 @@ MAP: dict[str, list[str]] = {
     "storage/lake_upgrade.py": ["prices/test_lake_upgrade.py"],
     "storage/run_process.py": ["storage/test_run_process.py"],
     "storage/intraday_views.py": ["storage/test_intraday_views.py"],
+    "lib/stream/messages.py": ["stream/test_stream_lib.py"],
+    "lib/stream/bars.py": ["stream/test_bars.py", "stream/test_stream_lake.py"],
+    "lib/stream/backoff.py": ["stream/test_stream_lib.py"],
+    "lib/stream/status.py": ["stream/test_stream_lib.py", "stream/test_stream_dagster.py"],
+    "storage/stream_lake.py": ["stream/test_stream_lake.py", "stream/test_stream_dagster.py"],
 }
 
 # Imported once in the parent so that each forked child starts with them in memory.
