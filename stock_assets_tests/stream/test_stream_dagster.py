@@ -74,6 +74,14 @@ def test_the_observation_reports_the_last_minute_symbols_lag_and_connection(data
     assert check.passed and check.check_name == "stream_fresh"
 
 
+def test_an_empty_data_dir_observes_as_empty(data_dir):
+    watch = monitor(data_dir, SATURDAY)
+    obs = observe(watch)
+    assert (obs.data_version, obs.metadata["last_minute_stored"], obs.metadata["state"]) == (
+        "empty", "none yet", "no heartbeat")
+    assert fresh_check(obs, watch).passed  # outside hours nothing is expected
+
+
 def test_a_stale_stream_fails_the_check_with_the_restart_command(data_dir):
     store(data_dir, OPEN)
     watch = monitor(data_dir, OPEN + dt.timedelta(minutes=10))

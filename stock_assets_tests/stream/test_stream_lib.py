@@ -52,8 +52,19 @@ def test_backoff_is_jittered_capped_and_bounded():
         backoff.next_delay()
     backoff.reset()
     assert backoff.next_delay() <= 1
-    with pytest.raises(ValueError):
-        Backoff(base_seconds=0)
+
+
+
+@pytest.mark.parametrize("bad", [dict(base_seconds=0), dict(cap_seconds=0.5), dict(factor=0.9), dict(jitter=1.1),
+                                 dict(jitter=-0.1), dict(max_attempts=0)])
+def test_an_unusable_schedule_is_refused(bad):
+    with pytest.raises(ValueError, match="not a usable schedule"):
+        Backoff(**bad)
+
+
+def test_without_jitter_the_schedule_is_exact_and_the_edges_are_allowed():
+    backoff = Backoff(base_seconds=1, cap_seconds=1, factor=1, jitter=0, max_attempts=1)
+    assert backoff.next_delay() == 1.0
 
 
 def test_chunks():
