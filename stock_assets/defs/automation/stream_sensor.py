@@ -44,12 +44,12 @@ def stale_alert(reason: str, hint: str) -> Alert:
 def stream_staleness_sensor(context: dg.SensorEvaluationContext, stream_monitor: StreamMonitor, alerts: AlertSender):
     now = time.time()
     state = AlertCursor.load(context.cursor)
-    obs = observe(stream_monitor)
     sent = _retry_pending(context, alerts, state)
-    if obs.heartbeat is None:
+    if not stream_monitor.lake.heartbeat_path.exists():  # cheap: no calendar loaded where no stream runs
         context.update_cursor(state.dump(now, alerts.throttle_seconds))
         return dg.SkipReason(f"no stream heartbeat at {stream_monitor.lake.heartbeat_path}: the stream has never run "
                              f"on this data dir, nothing to watch ({stream_monitor.restart_hint(None)})")
+    obs = observe(stream_monitor)
     decision = state.on_status(ALERT_KEY, obs.status.stale, now, alerts.throttle_seconds)
     if obs.status.stale:
         sent += _deliver(context, alerts, stale_alert(obs.status.reason, stream_monitor.restart_hint(obs.heartbeat)),
