@@ -135,6 +135,7 @@ class Streamer:
         self._received = 0
         try:
             self._set(status.CONNECTING, f"connecting to {self.config.url} (at most {self.config.open_timeout:g} s)")
+            self.log.info(self.beat.detail)
             self._heartbeat(force=True)
             with connect(self.config.url, open_timeout=self.config.open_timeout, close_timeout=2,
                          max_size=2 ** 20) as ws:

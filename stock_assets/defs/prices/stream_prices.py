@@ -49,7 +49,8 @@ class StreamMonitor(dg.ConfigurableResource):
 
     def restart_hint(self, heartbeat: status.Heartbeat | None) -> str:
         unit = (heartbeat.service if heartbeat else None) or self.service
-        return f"restart it: `systemctl restart {unit}`" if unit else START_HINT
+        how = f"restart it: `systemctl restart {unit}`" if unit else START_HINT
+        return f"{how} (runbook: docs/runbooks/stream_stale.md)"
 
 
 @dataclass(frozen=True)
