@@ -23,7 +23,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from stock_assets.lib.stream.messages import Tick
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # messages imports yfinance's protobuf; the warehouse's view code needs none of it
+    from stock_assets.lib.stream.messages import Tick
 
 MINUTE = dt.timedelta(minutes=1)
 DEFAULT_GRACE_SECONDS = 5.0
