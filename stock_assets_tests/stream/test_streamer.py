@@ -201,3 +201,15 @@ def test_outside_market_hours_it_waits_and_says_for_what(data_dir):
             beat = StreamLake(data_dir).read_heartbeat()
             assert beat.state == "waiting_for_open" and "next open 2024-06-10 13:30 UTC" in beat.detail
         assert server.connections == [] and running.code == 0
+
+
+def test_a_server_that_never_answers_ends_in_exit_code_2_after_the_bounded_backoff(data_dir):
+    with FakeYahoo([lambda conn: None]) as server:
+        url = server.url
+    # the server is gone: every connection is refused
+    streamer = Streamer(StreamLake(data_dir), ["AAPL"], {"AAPL": "XNYS"},
+                        config(url, backoff=Backoff(base_seconds=0.01, cap_seconds=0.02, max_attempts=3)),
+                        clock=Clock(at(0)))
+    assert streamer.run() == 2
+    beat = StreamLake(data_dir).read_heartbeat()
+    assert (beat.state, beat.reconnects) == ("gave_up", 3) and "3 connection attempts in a row failed" in beat.detail
