@@ -72,6 +72,8 @@ class Settings:
     # Proxies for every Yahoo request (lib/proxies.py); URLs may carry credentials: not in the repr.
     proxies: tuple[str, ...] = field(default=(), repr=False)
     proxy_fallback_direct: bool = False  # STOCK_ASSETS_PROXIES_FALLBACK=direct: a dead pool may go direct
+    stream_symbols: str = "universe"  # what `python -m stock_assets.stream` follows (ADR 0027)
+    stream_service: str | None = None  # the systemd unit the stream runs as (named in staleness alerts)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -128,6 +130,8 @@ class Settings:
             intraday_symbols=_intraday_symbols(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "futures")),
             proxies=_proxies(env.get("STOCK_ASSETS_PROXIES", "")),
             proxy_fallback_direct=_proxy_fallback(env.get("STOCK_ASSETS_PROXIES_FALLBACK", "none")),
+            stream_symbols=_stream_symbols(env.get("STOCK_ASSETS_STREAM_SYMBOLS", "universe")),
+            stream_service=env.get("STOCK_ASSETS_STREAM_SERVICE") or None,
         )
 
     @property
@@ -208,3 +212,14 @@ def _intraday_symbols(raw: str) -> str:
         return ",".join(dict.fromkeys(validate(clean(n)) for n in names))
     except InvalidSymbol as err:
         raise SettingsError(f"STOCK_ASSETS_INTRADAY_SYMBOLS={raw!r}: {err}") from None
+
+
+def _stream_symbols(raw: str) -> str:
+    """`STOCK_ASSETS_STREAM_SYMBOLS` checked: `universe` (every active symbol), or anything
+    `STOCK_ASSETS_INTRADAY_SYMBOLS` takes (`futures`, a universe or source name, a comma list)."""
+    if raw.strip().lower() == "universe":
+        return "universe"
+    try:
+        return _intraday_symbols(raw)
+    except SettingsError as err:
+        raise SettingsError(str(err).replace("STOCK_ASSETS_INTRADAY_SYMBOLS", "STOCK_ASSETS_STREAM_SYMBOLS")) from None

@@ -131,6 +131,11 @@ MAP: dict[str, list[str]] = {
     "lib/quotes/freshness.py": ["lib/test_quotes_parse.py", "automation/test_quote_automation.py"],
     "lib/quotes/scan.py": ["automation/test_quote_automation.py"],
     "storage/quote_store.py": ["read/test_quote_reads.py", "prices/test_quote_snapshots.py"],
+    "lib/stream/messages.py": ["stream/test_stream_lib.py"],
+    "lib/stream/bars.py": ["stream/test_bars.py", "stream/test_stream_lake.py"],
+    "lib/stream/backoff.py": ["stream/test_stream_lib.py"],
+    "lib/stream/status.py": ["stream/test_stream_lib.py", "stream/test_stream_dagster.py"],
+    "storage/stream_lake.py": ["stream/test_stream_lake.py", "stream/test_stream_dagster.py"],
 }
 
 # Imported once in the parent so that each forked child starts with them in memory.

@@ -11,6 +11,7 @@ import dagster as dg
 from stock_assets.defs.automation.alert_senders import alert_sender
 from stock_assets.defs.prices.quotes import QuoteSource, SyntheticQuoteSource
 from stock_assets.defs.prices.sources import PriceSource
+from stock_assets.defs.prices.stream_prices import StreamMonitor
 from stock_assets.defs.prices.synthetic import SyntheticPriceSource
 from stock_assets.defs.prices.watchlist import IntradayWatchlist
 from stock_assets.defs.universe.sources import SyntheticUniverseSource, UniverseSource
@@ -64,6 +65,7 @@ def build_resources(settings: Settings) -> dict:
         "quotes": quote_source(settings),
         "alerts": alert_sender(settings),  # alert sensors: Telegram/webhook, or log only
         "intraday_watchlist": IntradayWatchlist(spec=settings.intraday_symbols, futures=",".join(settings.futures)),
+        "stream_monitor": StreamMonitor(data_dir=data_dir, service=settings.stream_service),  # ADR 0027
     }
 
 

@@ -33,11 +33,12 @@ from stock_assets.lib import symbols as symbol_rules
 from stock_assets.lib.intraday.sessions import INTERVALS as INTRADAY_INTERVALS
 from stock_assets.read import daily, intraday
 from stock_assets.read import quotes as quote_reads
+from stock_assets.read import stream as streamed
 from stock_assets.settings import Settings
 from stock_assets.storage import published
 from stock_assets.storage.published import NotPublished
 
-__all__ = ["INTERVALS", "NotPublished", "bars", "connect", "quotes", "sql"]
+__all__ = ["INTERVALS", "NotPublished", "bars", "connect", "quotes", "sql", "stream_prices"]
 
 # Daily bars, and the intraday intervals of `intraday_bars` (ADR 0021). Weekly and monthly bars
 # are the warehouse views `prices.weekly_ohlcv` / `prices.monthly_ohlcv` (read.sql).
@@ -155,6 +156,17 @@ def _actions(settings: Settings, wanted: list[str] | None, after: dt.date | None
         query += " AND list_contains(?, symbol)"
         params.append(wanted)
     return sql(query, params, data_dir=settings.data_dir)
+
+
+def stream_prices(symbols: Sequence[str] | None, start=None, end=None, *, data_dir: Path | str | None = None,
+                  tz: str | None = None) -> pl.DataFrame:
+    """1-minute bars streamed by `python -m stock_assets.stream` (`prices.stream_prices`) of
+    `symbols` (None: all) on the UTC days `start`..`end` inclusive, ordered by symbol and `ts`
+    (the minute's start, UTC; in `tz` when given). Straight from the lake, no lock (ADR 0027)."""
+    first, last = _date(start, "start"), _date(end, "end")
+    if first and last and first > last:
+        raise ValueError(f"start {first} is after end {last}")
+    return streamed.read(_settings(data_dir).lake_dir, _symbols(symbols), first, last, tz)
 
 
 def connect(*, data_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:

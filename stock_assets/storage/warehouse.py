@@ -179,11 +179,11 @@ class Warehouse:
     def _view_state(self) -> tuple:
         """What the views depend on: the warehouse, the lake, and whether the lake has files yet
         (over an empty lake the view is a typed empty one)."""
-        from stock_assets.storage import quote_store
+        from stock_assets.storage import quote_store, stream_lake
         from stock_assets.storage.intraday_views import has_files
 
         return (str(self.path.resolve()), str(self.lake_root.resolve()), self._lake_has_files(),
-                has_files(self.lake_root), quote_store.has_files(self.lake_root))
+                has_files(self.lake_root), quote_store.has_files(self.lake_root), stream_lake.has_files(self.lake_root))
 
     def _lake_has_files(self) -> bool:
         return any((self.lake_root / "daily_ohlcv").glob("date=*/data.parquet"))
@@ -220,6 +220,9 @@ class Warehouse:
         from stock_assets.storage import quote_store  # quote snapshots
 
         quote_store.create_view(conn, self.lake_root)
+        from stock_assets.storage import stream_lake  # streamed minutes (ADR 0027)
+
+        stream_lake.create_view(conn, self.lake_root)
 
     # -- reads and writes ----------------------------------------------------------------
     def query(self, sql: str, params: Sequence | dict | None = None) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from stock_assets.defs.automation.schedules import (
     weekly_maintenance_schedule,
     weekly_qa_recheck_schedule,
 )
+from stock_assets.defs.automation.stream_sensor import stream_staleness_sensor
 from stock_assets.settings import Settings
 
 quote_snapshots_sensor, quote_snapshots_daily = quote_automation(Settings.from_env())
@@ -28,5 +29,6 @@ defs = dg.Definitions(
     jobs=[universe_job, daily_prices_job, intraday_job, quote_snapshots_job, qa_recheck_job, weekly_maintenance_job],
     schedules=[nightly_prices_schedule, weekly_maintenance_schedule, weekly_qa_recheck_schedule,
                markets_evening_schedule, intraday_bars_nightly, quote_snapshots_daily],
-    sensors=[quote_snapshots_sensor, run_failure_alerts, asset_check_alerts, dead_run_reaper, intraday_retention_sensor],
+    sensors=[quote_snapshots_sensor, run_failure_alerts, asset_check_alerts, dead_run_reaper, intraday_retention_sensor,
+             stream_staleness_sensor],
 )
