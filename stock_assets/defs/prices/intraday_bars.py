@@ -4,7 +4,9 @@ Thin on purpose: which pairs to fetch and how they merge is lib/intraday/store.p
 and resampling lib/intraday/, the fetch is the `PriceSource` (Yahoo: yahoo/intraday.py).
 A partition is a session date; it holds every market's bars of that date (a CME session
 that opened the evening before included). Each (interval, day) file is replaced whole and
-atomically (storage/lake.py), so a rerun stores the same rows again, never twice.
+atomically (storage/lake.py), so a rerun stores the same rows again, never twice. A closed
+month's files are then copied into one month file per interval for fast reads
+(storage/intraday_months.py, ADR 0023); the day files stay the truth.
 """
 
 
@@ -21,6 +23,7 @@ from stock_assets.defs.prices.watchlist import IntradayWatchlist
 from stock_assets.lib import markdown
 from stock_assets.lib.intraday import sessions, store
 from stock_assets.lib.intraday.schema import INTRADAY_BARS
+from stock_assets.storage import intraday_months
 from stock_assets.storage.intraday_views import TABLE
 from stock_assets.storage.resource import WarehouseResource
 
@@ -106,6 +109,8 @@ def intraday_bars(context: dg.AssetExecutionContext, config: IntradayConfig, sou
         fresh, failures = stored_1m.clear().drop("ingested_at", "run_id"), []
     merged = store.merge(stored, fresh, calendars, now.replace(tzinfo=None), context.run.run_id)
     counts = _write(lake, days, merged)
+    # Closed months get (or refresh) their month file, the fast read path (ADR 0023).
+    compacted = intraday_months.compact_closed(lake.root, now.date())
     wh.refresh_views()
     _record_failures(wh, failures, context.run.run_id, days, now.replace(tzinfo=None))
     by_code: dict[str, int] = {}
@@ -122,6 +127,7 @@ def intraday_bars(context: dg.AssetExecutionContext, config: IntradayConfig, sou
         "failures_by_code": dg.MetadataValue.json(by_code),
         "lost_days": dg.MetadataValue.json(sorted({str(f.session) for f in failures if str(f.code) == "YFTOOOLD"})),
         "fetch_seconds": round(time.monotonic() - started, 3),
+        "months_compacted": dg.MetadataValue.json(compacted),
         "preview": dg.MetadataValue.md(markdown.table(preview) if preview.height else "(no bars)"),
     })
 
