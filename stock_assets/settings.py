@@ -69,6 +69,7 @@ class Settings:
     ui_base_url: str = "http://localhost:3000"  # where alert links to runs point
     nightly_lookback_sessions: int = 5  # sessions before tonight the nightly run re-examines (ADR 0014)
     intraday_symbols: str = "futures"  # the intraday_bars watchlist: a comma list, `futures`, or a universe name
+    intraday_watchlist_set: bool = False  # STOCK_ASSETS_INTRADAY_SYMBOLS is set: intraday automation runs by default
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -123,6 +124,7 @@ class Settings:
             ui_base_url=env.get("STOCK_ASSETS_UI_BASE_URL") or "http://localhost:3000",
             nightly_lookback_sessions=int(raw_lookback),
             intraday_symbols=_intraday_symbols(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "futures")),
+            intraday_watchlist_set=bool(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "").strip()),
         )
 
     @property

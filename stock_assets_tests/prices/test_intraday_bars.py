@@ -155,7 +155,9 @@ def test_checks_pass_on_the_synthetic_day_and_a_broken_daily_bar_lands_in_qa_fai
                             instance=instance)
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert set(evaluations) == {"ohlc_consistency", "duplicates", "outside_session", "missing_minutes",
-                                "futures_volume", "daily_reconciliation"}
+                                "futures_volume", "daily_reconciliation", "derived_vs_source"}
+    sample = evaluations["derived_vs_source"].metadata  # one symbol, its 1h bars against the source's own
+    assert sample["sample"].value.endswith(" 2024-10-02") and int(sample["bars_compared"].value) in (7, 23)
     assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items() if not e.passed}
     assert evaluations["daily_reconciliation"].metadata["reconciled"].value == "3"
     lake = ParquetLake(data_dir / "lake")

@@ -12,16 +12,18 @@ month's files are then copied into one month file per interval for fast reads
 
 import datetime as dt
 import time
+from typing import Literal
 
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
 from stock_assets.defs.partitions import trading_days, window_days
+from stock_assets.defs.prices import intraday_crosscheck
 from stock_assets.defs.prices.sources import FetchFailure, PriceSource
 from stock_assets.defs.prices.watchlist import IntradayWatchlist
 from stock_assets.lib import markdown
-from stock_assets.lib.intraday import sessions, store
+from stock_assets.lib.intraday import crosscheck, sessions, store
 from stock_assets.lib.intraday.schema import INTRADAY_BARS
 from stock_assets.storage import intraday_months
 from stock_assets.storage.intraday_views import TABLE
@@ -37,6 +39,11 @@ class IntradayConfig(dg.Config):
     full_refetch: bool = Field(default=False, description=(
         "Fetch every (symbol, session) again, replacing stored bars (default: only what is not stored)."))
     symbols: list[str] = Field(default=[], description="Fetch these symbols instead of the watchlist.")
+    crosscheck_symbols: int = Field(default=crosscheck.DEFAULT_SAMPLE_SIZE, ge=0, description=(
+        "How many watchlist symbols (rotating by session date) have their derived bars compared with "
+        "the source's own bars of `crosscheck_interval` (one extra request each; 0: none)."))
+    crosscheck_interval: Literal["5m", "15m", "30m", "1h"] = Field(default=crosscheck.DEFAULT_INTERVAL, description=(
+        "The derived interval the sample compares with the source's own."))
 
 
 def table_for(interval: str) -> str:
@@ -67,6 +74,7 @@ def refuse_unclosed(days: list[dt.date], calendars: set[str], now: dt.datetime) 
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="prices",
     deps=[dg.AssetKey("ticker_universe")],
+    check_specs=[intraday_crosscheck.SPEC],
     kinds={"polars", "parquet", "duckdb"},
     owners=OWNERS,
     tags={"domain": "prices", "layer": "lake"},
@@ -113,6 +121,10 @@ def intraday_bars(context: dg.AssetExecutionContext, config: IntradayConfig, sou
     compacted = intraday_months.compact_closed(lake.root, now.date())
     wh.refresh_views()
     _record_failures(wh, failures, context.run.run_id, days, now.replace(tzinfo=None))
+    sampled, not_compared = intraday_crosscheck.evaluate(source, merged, symbols, calendars, days, now.date(),
+                                                         config.crosscheck_symbols, config.crosscheck_interval)
+    checked = intraday_crosscheck.check_result(wh, sampled, not_compared, config.crosscheck_interval, days,
+                                               context.run.run_id, now.replace(tzinfo=None))
     by_code: dict[str, int] = {}
     for f in failures:
         by_code[str(f.code)] = by_code.get(str(f.code), 0) + 1
@@ -129,7 +141,7 @@ def intraday_bars(context: dg.AssetExecutionContext, config: IntradayConfig, sou
         "fetch_seconds": round(time.monotonic() - started, 3),
         "months_compacted": dg.MetadataValue.json(compacted),
         "preview": dg.MetadataValue.md(markdown.table(preview) if preview.height else "(no bars)"),
-    })
+    }, check_results=[checked])
 
 
 def _write(lake, days: list[dt.date], merged: pl.DataFrame) -> dict[str, int]:

@@ -165,6 +165,13 @@ class YahooPriceSource(PriceSource):
 
         return fetch_intraday(self, symbols, days, calendars, today, log)
 
+    def fetch_own_interval(self, symbol: str, day: dt.date, interval: str, calendar: str,
+                           today: dt.date) -> pl.DataFrame | None:
+        """Yahoo's own bars at `interval` for one session (`yahoo/intraday.py`)."""
+        from stock_assets.defs.prices.yahoo.intraday import fetch_own_interval
+
+        return fetch_own_interval(self, symbol, day, interval, calendar, today)
+
 
 def _concat(frames: list[pl.DataFrame], schema: dict, columns: list[str]) -> pl.DataFrame:
     frames = [f for f in frames if f is not None and f.height]
