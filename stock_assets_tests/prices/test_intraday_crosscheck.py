@@ -63,6 +63,7 @@ def test_a_disagreeing_answer_fails_the_check_and_lands_in_qa_failures(fake_yaho
     row = outcome.offending.row(0, named=True)
     assert (row["symbol"], row["date"]) == ("AAB", DAY) and row["value"] == pytest.approx(0.05)
     assert "2 of 7 bars differ" in row["details"] and "only derived 1" in row["details"]
+    assert f"worst price gap 0.05 at {DAY} 16:30" in row["details"]  # the 4th bar (09:30 ET + 3 h)
     wh = Warehouse(data_dir / "warehouse.duckdb", data_dir / "lake")
     result = intraday_crosscheck.check_result(wh, outcome, {}, "1h", [DAY], "run-1", dt.datetime(2024, 1, 1))
     assert not result.passed and result.metadata["worst_price_gap"].value == "0.05"

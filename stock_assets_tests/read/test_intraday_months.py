@@ -52,6 +52,10 @@ def test_a_closed_month_is_read_from_its_month_file_with_the_same_rows(data_dir,
     one = _read(data_dir)
     assert set(one["symbol"]) == {"BBB"} and one.height == 4 * 7 and one["ts"].is_sorted()
     assert months.compact_closed(lake.root, today=dt.date(2024, 10, 2)) == {}  # current: not rebuilt
+    # Ranges open on one side list the folder instead of looking days up: the same bounds.
+    assert sorted(set(read.bars(["BBB"], None, SEPT[1], interval="1h", data_dir=data_dir)["session"])) == SEPT[:2]
+    assert sorted(set(read.bars(["BBB"], SEPT[2], None, interval="1h", data_dir=data_dir)["session"])) == [
+        SEPT[2], OCT[0]]
 
 
 def test_a_day_refetched_or_added_after_compaction_is_read_at_once_and_once(data_dir, lake):
@@ -90,3 +94,18 @@ def test_a_month_file_is_sorted_by_symbol_in_row_groups_a_one_symbol_read_can_sk
     ranges = [(meta.row_group(i).column(column).statistics.min, meta.row_group(i).column(column).statistics.max)
               for i in range(meta.num_row_groups)]
     assert ranges == [("AAA", "AAA"), ("BBB", "BBB"), ("CCC", "CCC")]
+
+
+def test_a_rebuild_sweeps_the_temp_files_of_dead_writers_only(data_dir, lake):
+    from stock_assets.lib.processes import ProcessId, identify
+
+    folder = months.month_path(lake.root, "1h", dt.date(2024, 9, 1)).parent
+    folder.mkdir(parents=True)
+    me = identify()
+    dead = ProcessId(host=me.host, boot=me.boot, pid=me.pid, started=str(int(me.started) + 1))  # PID reused
+    dead_tmp = folder / f".data.parquet.{dead.text().replace('/', '~')}.abc.tmp"
+    live_tmp = folder / f".data.parquet.{me.text().replace('/', '~')}.def.tmp"
+    dead_tmp.write_bytes(b"half a file")
+    live_tmp.write_bytes(b"being written")
+    months.compact_closed(lake.root, today=dt.date(2024, 10, 2))
+    assert not dead_tmp.exists() and live_tmp.exists()
