@@ -88,3 +88,12 @@ def test_the_synthetic_source_agrees_with_itself_so_offline_runs_pass(data_dir):
     merged = store.merge(minutes.clear(), minutes, {"ES=F": "CMES"}, dt.datetime(2024, 1, 1), "r")
     outcome, skipped = intraday_crosscheck.evaluate(source, merged, ["ES=F"], {"ES=F": "CMES"}, [day], day, 1, "30m")
     assert outcome.passed and skipped == {} and outcome.numbers["bars_compared"] == 46
+
+
+@pytest.mark.parametrize("own_volume, passed", [(105, True), (112, False), (0, False)])
+def test_volume_must_agree_within_the_stated_share(own_volume, passed):
+    bar = {"symbol": "AAA", "session": DAY, "ts": dt.datetime.combine(DAY, dt.time(13, 30)),
+           "open": 10.0, "high": 11.0, "low": 9.0, "close": 10.5, "volume": 100}
+    outcome = crosscheck.compare(pl.DataFrame([bar]), pl.DataFrame([{**bar, "volume": own_volume}]))
+    assert outcome.passed is passed
+    assert outcome.numbers["worst_volume_gap"] == pytest.approx(abs(100 - own_volume) / max(own_volume, 1), abs=1e-4)
