@@ -74,6 +74,7 @@ class Settings:
     proxy_fallback_direct: bool = False  # STOCK_ASSETS_PROXIES_FALLBACK=direct: a dead pool may go direct
     stream_symbols: str = "universe"  # what `python -m stock_assets.stream` follows (ADR 0027)
     stream_service: str | None = None  # the systemd unit the stream runs as (named in staleness alerts)
+    intraday_watchlist_set: bool = False  # STOCK_ASSETS_INTRADAY_SYMBOLS is set: intraday automation runs by default
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -132,6 +133,7 @@ class Settings:
             proxy_fallback_direct=_proxy_fallback(env.get("STOCK_ASSETS_PROXIES_FALLBACK", "none")),
             stream_symbols=_stream_symbols(env.get("STOCK_ASSETS_STREAM_SYMBOLS", "universe")),
             stream_service=env.get("STOCK_ASSETS_STREAM_SERVICE") or None,
+            intraday_watchlist_set=bool(env.get("STOCK_ASSETS_INTRADAY_SYMBOLS", "").strip()),
         )
 
     @property

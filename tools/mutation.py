@@ -102,7 +102,7 @@ MAP: dict[str, list[str]] = {
     "lib/qa/freshness.py": ["quality/test_market_freshness.py"],
     "lib/futures.py": ["lib/test_futures.py"],
     "lib/unit_error.py": ["lib/test_unit_error.py", "prices/test_unit_quarantine.py"],
-    "lib/adjusted.py": ["read/test_bars.py"],
+    "lib/adjusted.py": ["read/test_bars.py", "read/test_intraday_adjusted.py"],
     "lib/self_heal.py": ["lib/test_self_heal.py", "prices/test_stale_universe.py"],
     "lib/config_checks.py": ["lib/test_config_checks.py", "test_config_validation.py"],
     "lib/sql_text.py": ["test_hostile_paths.py"],
@@ -125,7 +125,7 @@ MAP: dict[str, list[str]] = {
     "storage/published.py": ["read/test_published.py"],
     "storage/lake_upgrade.py": ["prices/test_lake_upgrade.py"],
     "storage/run_process.py": ["storage/test_run_process.py"],
-    "storage/intraday_views.py": ["storage/test_intraday_views.py"],
+    "storage/intraday_views.py": ["storage/test_intraday_views.py", "read/test_intraday_adjusted.py"],
     # Quote snapshots (issue 16, ADR 0016).
     "lib/quotes/parse.py": ["lib/test_quotes_parse.py"],
     "lib/quotes/freshness.py": ["lib/test_quotes_parse.py", "automation/test_quote_automation.py"],
@@ -136,6 +136,9 @@ MAP: dict[str, list[str]] = {
     "lib/stream/backoff.py": ["stream/test_stream_lib.py"],
     "lib/stream/status.py": ["stream/test_stream_lib.py", "stream/test_stream_dagster.py"],
     "storage/stream_lake.py": ["stream/test_stream_lake.py", "stream/test_stream_dagster.py"],
+    "storage/intraday_months.py": ["read/test_intraday_months.py"],
+    "lib/intraday/adjusted.py": ["read/test_intraday_adjusted.py"],
+    "lib/intraday/crosscheck.py": ["prices/test_intraday_crosscheck.py"],
 }
 
 # Imported once in the parent so that each forked child starts with them in memory.

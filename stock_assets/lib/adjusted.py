@@ -43,20 +43,17 @@ def _factor(bars: pl.DataFrame, events: pl.DataFrame, name: str) -> pl.DataFrame
             .with_columns(pl.col(name).fill_null(1.0)))
 
 
-def adjusted(bars: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
-    """`bars` (stored as-traded rows) adjusted by `actions` (prices.corporate_actions rows).
-
-    `bars` must hold, for every dividend that adjusts one of its rows, the symbol's last bar
-    before the ex-date (any row before an ex-date makes that bar one of `bars` if `bars` is a
-    symbol's whole series from some date on). Output columns: ADJUSTED, ordered by symbol, date.
-    """
-    if not bars.height:
-        return pl.DataFrame(schema=ADJUSTED)
+def factors(keys: pl.DataFrame, actions: pl.DataFrame, closes: pl.DataFrame) -> pl.DataFrame:
+    """(symbol, date, split_factor, dividend_factor) for each (symbol, date) of `keys`, from
+    `actions` (prices.corporate_actions rows) and `closes` (symbol, date, close: the as-traded
+    daily closes, holding the last close before each dividend's ex-date). One rule for the
+    daily bars and the intraday bars of a session (lib/intraday/adjusted.py)."""
+    keys = keys.select("symbol", "date").unique()
     acts = (actions.select("symbol", "ex_date", "kind", pl.col("value").cast(pl.Float64))
             .filter(pl.col("value") > 0).unique())
     splits = acts.filter(pl.col("kind") == "split").select("symbol", "ex_date", term=pl.col("value"))
     dividends = acts.filter(pl.col("kind") == "dividend").sort("symbol", "ex_date")
-    closes = bars.select("symbol", "date", "close").sort("symbol", "date")
+    closes = closes.select("symbol", "date", "close").sort("symbol", "date")
     if dividends.height:
         dividends = (
             dividends.join_asof(closes, left_on="ex_date", right_on="date", by="symbol",
@@ -67,15 +64,36 @@ def adjusted(bars: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
         )
     else:
         dividends = dividends.select("symbol", "ex_date", term=pl.col("value"))
+    return (keys.join(_factor(keys, splits, "split_factor"), on=["symbol", "date"])
+            .join(_factor(keys, dividends, "dividend_factor"), on=["symbol", "date"]))
+
+
+def unit_divisor(currency: pl.Expr) -> pl.Expr:
+    """100 for a minor-unit currency (GBp, ILA, ZAc), else 1 (ADR 0020)."""
+    return currency.replace_strict({k: v[1] for k, v in MINOR_UNITS.items()}, default=1.0, return_dtype=pl.Float64)
+
+
+def major_currency(currency: pl.Expr) -> pl.Expr:
+    """GBp -> GBP, ILA -> ILS, ZAc -> ZAR; any other currency as it is."""
+    return currency.replace({k: v[0] for k, v in MINOR_UNITS.items()})
+
+
+def adjusted(bars: pl.DataFrame, actions: pl.DataFrame) -> pl.DataFrame:
+    """`bars` (stored as-traded rows) adjusted by `actions` (prices.corporate_actions rows).
+
+    `bars` must hold, for every dividend that adjusts one of its rows, the symbol's last bar
+    before the ex-date (any row before an ex-date makes that bar one of `bars` if `bars` is a
+    symbol's whole series from some date on). Output columns: ADJUSTED, ordered by symbol, date.
+    """
+    if not bars.height:
+        return pl.DataFrame(schema=ADJUSTED)
     out = (
-        bars.join(_factor(bars, splits, "split_factor"), on=["symbol", "date"])
-        .join(_factor(bars, dividends, "dividend_factor"), on=["symbol", "date"])
+        bars.join(factors(bars, actions, bars), on=["symbol", "date"])
         .with_columns(close_as_traded=pl.col("close"), currency_as_traded=pl.col("currency"),
-                      _divisor=pl.col("currency").replace_strict(
-                          {k: v[1] for k, v in MINOR_UNITS.items()}, default=1.0, return_dtype=pl.Float64))
+                      _divisor=unit_divisor(pl.col("currency")))
         .with_columns(*[(pl.col(c) * pl.col("dividend_factor") / pl.col("split_factor") / pl.col("_divisor")).alias(c)
                         for c in _PRICES],
-                      currency=pl.col("currency").replace({k: v[0] for k, v in MINOR_UNITS.items()}),
+                      currency=major_currency(pl.col("currency")),
                       volume=(pl.col("volume") * pl.col("split_factor")).round(0, mode="half_away_from_zero").cast(pl.Int64))
     )
     return out.select(list(ADJUSTED)).cast(ADJUSTED).sort("symbol", "date")

@@ -30,6 +30,7 @@ import polars as pl
 
 from stock_assets.lib import adjusted as adjusted_series
 from stock_assets.lib import symbols as symbol_rules
+from stock_assets.lib.intraday import adjusted as intraday_adjusted
 from stock_assets.lib.intraday.sessions import INTERVALS as INTRADAY_INTERVALS
 from stock_assets.read import daily, intraday
 from stock_assets.read import quotes as quote_reads
@@ -43,6 +44,8 @@ __all__ = ["INTERVALS", "NotPublished", "bars", "connect", "quotes", "sql", "str
 # Daily bars, and the intraday intervals of `intraday_bars` (ADR 0021). Weekly and monthly bars
 # are the warehouse views `prices.weekly_ohlcv` / `prices.monthly_ohlcv` (read.sql).
 INTERVALS = ("1d", *INTRADAY_INTERVALS)
+# Calendar days of daily bars read before an adjusted intraday read's first session (its currency).
+CURRENCY_LOOKBACK_DAYS = 14
 
 
 def _settings(data_dir: Path | str | None) -> Settings:
@@ -94,8 +97,10 @@ def bars(symbols: Sequence[str] | None, start=None, end=None, interval: str = "1
     STOCK_ASSETS_DATA_DIR. Unknown symbols or dates with no rows give an empty frame.
 
     An intraday `interval` ('1m', '5m', '15m', '30m', '1h') reads `prices.intraday_bars`' rows
-    of the sessions `start`..`end`, as traded, ordered by symbol and `ts` (the bar's start, UTC;
-    in `tz` when given, e.g. tz='America/New_York' for exchange-local time).
+    of the sessions `start`..`end`, ordered by symbol and `ts` (the bar's start, UTC; in `tz`
+    when given, e.g. tz='America/New_York' for exchange-local time): as traded, or with
+    `adjusted=True` the columns of `prices.intraday_bars_adjusted` (each session's bars carry the
+    factors of that day's daily bar, in major units).
     """
     if interval not in INTERVALS:
         raise ValueError(f"interval {interval!r} is not available; valid: {', '.join(INTERVALS)} "
@@ -106,9 +111,9 @@ def bars(symbols: Sequence[str] | None, start=None, end=None, interval: str = "1
         raise ValueError(f"start {first} is after end {last}")
     settings = _settings(data_dir)
     if interval != "1d":
-        if adjusted:
-            raise ValueError("intraday bars are stored as traded only; adjusted=True is for interval='1d'")
-        return intraday.read(settings.lake_dir, interval, wanted, first, last, tz)
+        if not adjusted:
+            return intraday.read(settings.lake_dir, interval, wanted, first, last, tz)
+        return _intraday_adjusted(settings, intraday.read(settings.lake_dir, interval, wanted, first, last), tz)
     if not adjusted:
         return daily.read(settings.lake_dir, wanted, first, last)
     return _adjusted(settings, wanted, first, last)
@@ -145,6 +150,26 @@ def _adjusted(settings: Settings, wanted: list[str] | None, first: dt.date | Non
         through = max(last, dividends["ex_date"].max())
     rows = adjusted_series.adjusted(daily.read(settings.lake_dir, wanted, first, through), actions)
     return rows if last is None else rows.filter(pl.col("date") <= last)
+
+
+def _intraday_adjusted(settings: Settings, rows: pl.DataFrame, tz: str | None) -> pl.DataFrame:
+    """Intraday `rows` adjusted by the published corporate actions, with the factors of the daily
+    bar of each session (lib/intraday/adjusted.py); `ts` in UTC or `tz`."""
+    if rows.height:
+        symbols = sorted(set(rows["symbol"]))
+        first, last = rows["session"].min(), rows["session"].max()
+        actions = _actions(settings, symbols, first)
+        through = max(last, actions["ex_date"].max()) if actions.height else last
+        # From a little before the first session: the currency of a session with no daily bar
+        # comes from the last daily bar before it.
+        closes = daily.read(settings.lake_dir, symbols, first - dt.timedelta(days=CURRENCY_LOOKBACK_DAYS),
+                            through, columns=["symbol", "date", "close", "currency"])
+        rows = intraday_adjusted.adjusted(rows.with_columns(pl.col("ts").dt.replace_time_zone(None)),
+                                          actions, closes)
+    else:
+        rows = pl.DataFrame(schema=intraday_adjusted.INTRADAY_ADJUSTED)
+    rows = rows.with_columns(pl.col("ts").dt.replace_time_zone("UTC"))
+    return rows if tz is None else rows.with_columns(pl.col("ts").dt.convert_time_zone(tz))
 
 
 def _actions(settings: Settings, wanted: list[str] | None, after: dt.date | None) -> pl.DataFrame:

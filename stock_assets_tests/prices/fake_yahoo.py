@@ -111,6 +111,8 @@ class Script:
         self.faults: dict[str, list[str]] = defaultdict(list)  # consumed one per chart request
         self.always: dict[str, str] = {}  # symbol -> fault on every request ('404', 'empty', ...)
         self.bodies: dict[str, tuple[int, object]] = {}  # symbol -> (status, body dict or raw str)
+        # (symbol, interval) -> (status, body): an answer for one interval only (before `bodies`)
+        self.interval_bodies: dict[tuple[str, str], tuple[int, object]] = {}
         self.splits: dict[str, dict[dt.date, tuple[int, int]]] = {}
         self.latency_s = 0.0
         self.slow_s = 1.5
@@ -269,6 +271,9 @@ class FakeYahoo:
             body = chart_body(symbol, [])
             del body["chart"]["result"][0]["timestamp"]
             return 200, body, delay
+        if (symbol, query.get("interval")) in s.interval_bodies:
+            status, body = s.interval_bodies[(symbol, query.get("interval"))]
+            return status, body, delay
         if symbol in s.bodies:
             status, body = s.bodies[symbol]
             return status, body, delay

@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from stock_assets import read
 from stock_assets.defs.prices.intraday_bars import intraday_bars, refuse_unclosed
 from stock_assets.defs.resources import build_resources
 from stock_assets.lib import synthetic
@@ -89,6 +90,13 @@ def test_rerun_is_idempotent_and_asks_for_nothing_stored(data_dir, instance, uni
     refetch = _materialize(resources, instance, run_config={"ops": {"intraday_bars": {"config": {"full_refetch": True}}}})
     assert refetch.asset_materializations_for_node("intraday_bars")[0].metadata["fetched_symbol_sessions"].value == 2
     assert _view(data_dir, "SELECT count(*) AS n FROM prices.intraday_bars")["n"][0] == before.height
+    # October 2024 has closed: every run keeps its month files current (ADR 0023), and
+    # read.bars (month file) gives the view's rows (day files) after the refetch too.
+    meta = refetch.asset_materializations_for_node("intraday_bars")[0].metadata
+    assert meta["months_compacted"].value == {i: ["2024-10"] for i in ("1m", "5m", "15m", "30m", "1h")}
+    stored = read.bars(None, DAY, DAY, interval="5m", data_dir=data_dir)
+    view = _view(data_dir, "SELECT * FROM prices.intraday_bars WHERE interval = '5m' ORDER BY symbol, ts")
+    assert stored.height == view.height and stored.with_columns(pl.col("ts").dt.replace_time_zone(None)).equals(view)
 
 
 def test_a_half_day_and_a_holiday(data_dir, instance, universe_symbols):
@@ -147,7 +155,9 @@ def test_checks_pass_on_the_synthetic_day_and_a_broken_daily_bar_lands_in_qa_fai
                             instance=instance)
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert set(evaluations) == {"ohlc_consistency", "duplicates", "outside_session", "missing_minutes",
-                                "futures_volume", "daily_reconciliation"}
+                                "futures_volume", "daily_reconciliation", "derived_vs_source"}
+    sample = evaluations["derived_vs_source"].metadata  # one symbol, its 1h bars against the source's own
+    assert sample["sample"].value.endswith(" 2024-10-02") and int(sample["bars_compared"].value) in (7, 23)
     assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items() if not e.passed}
     assert evaluations["daily_reconciliation"].metadata["reconciled"].value == "3"
     lake = ParquetLake(data_dir / "lake")

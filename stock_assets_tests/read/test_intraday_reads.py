@@ -51,9 +51,7 @@ def test_local_time_is_one_argument_away(lake_dir):
     assert (first.hour, first.minute) == (9, 30) and str(first.tzinfo) == "America/New_York"
 
 
-def test_intraday_reads_refuse_adjusted_and_hostile_symbols_and_survive_an_empty_lake(lake_dir, tmp_path):
-    with pytest.raises(ValueError, match="as traded only"):
-        read.bars(["AAPL"], interval="5m", adjusted=True, data_dir=lake_dir)
+def test_intraday_reads_refuse_hostile_symbols_and_survive_an_empty_lake(lake_dir, tmp_path):
     with pytest.raises(Exception, match=r"\.\./x|symbol"):
         read.bars(["../x"], interval="5m", data_dir=lake_dir)
     empty = read.bars(None, interval="1h", data_dir=tmp_path / "nothing")

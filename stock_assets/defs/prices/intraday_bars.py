@@ -4,23 +4,28 @@ Thin on purpose: which pairs to fetch and how they merge is lib/intraday/store.p
 and resampling lib/intraday/, the fetch is the `PriceSource` (Yahoo: yahoo/intraday.py).
 A partition is a session date; it holds every market's bars of that date (a CME session
 that opened the evening before included). Each (interval, day) file is replaced whole and
-atomically (storage/lake.py), so a rerun stores the same rows again, never twice.
+atomically (storage/lake.py), so a rerun stores the same rows again, never twice. A closed
+month's files are then copied into one month file per interval for fast reads
+(storage/intraday_months.py, ADR 0023); the day files stay the truth.
 """
 
 
 import datetime as dt
 import time
+from typing import Literal
 
 import dagster as dg
 import polars as pl
 from pydantic import Field
 
 from stock_assets.defs.partitions import trading_days, window_days
+from stock_assets.defs.prices import intraday_crosscheck
 from stock_assets.defs.prices.sources import FetchFailure, PriceSource
 from stock_assets.defs.prices.watchlist import IntradayWatchlist
 from stock_assets.lib import markdown
-from stock_assets.lib.intraday import sessions, store
+from stock_assets.lib.intraday import crosscheck, sessions, store
 from stock_assets.lib.intraday.schema import INTRADAY_BARS
+from stock_assets.storage import intraday_months
 from stock_assets.storage.intraday_views import TABLE
 from stock_assets.storage.resource import WarehouseResource
 
@@ -34,6 +39,11 @@ class IntradayConfig(dg.Config):
     full_refetch: bool = Field(default=False, description=(
         "Fetch every (symbol, session) again, replacing stored bars (default: only what is not stored)."))
     symbols: list[str] = Field(default=[], description="Fetch these symbols instead of the watchlist.")
+    crosscheck_symbols: int = Field(default=crosscheck.DEFAULT_SAMPLE_SIZE, ge=0, description=(
+        "How many watchlist symbols (rotating by session date) have their derived bars compared with "
+        "the source's own bars of `crosscheck_interval` (one extra request each; 0: none)."))
+    crosscheck_interval: Literal["5m", "15m", "30m", "1h"] = Field(default=crosscheck.DEFAULT_INTERVAL, description=(
+        "The derived interval the sample compares with the source's own."))
 
 
 def table_for(interval: str) -> str:
@@ -64,6 +74,7 @@ def refuse_unclosed(days: list[dt.date], calendars: set[str], now: dt.datetime) 
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="prices",
     deps=[dg.AssetKey("ticker_universe")],
+    check_specs=[intraday_crosscheck.SPEC],
     kinds={"polars", "parquet", "duckdb"},
     owners=OWNERS,
     tags={"domain": "prices", "layer": "lake"},
@@ -106,8 +117,14 @@ def intraday_bars(context: dg.AssetExecutionContext, config: IntradayConfig, sou
         fresh, failures = stored_1m.clear().drop("ingested_at", "run_id"), []
     merged = store.merge(stored, fresh, calendars, now.replace(tzinfo=None), context.run.run_id)
     counts = _write(lake, days, merged)
+    # Closed months get (or refresh) their month file, the fast read path (ADR 0023).
+    compacted = intraday_months.compact_closed(lake.root, now.date())
     wh.refresh_views()
     _record_failures(wh, failures, context.run.run_id, days, now.replace(tzinfo=None))
+    sampled, not_compared = intraday_crosscheck.evaluate(source, merged, symbols, calendars, days, now.date(),
+                                                         config.crosscheck_symbols, config.crosscheck_interval)
+    checked = intraday_crosscheck.check_result(wh, sampled, not_compared, config.crosscheck_interval, days,
+                                               context.run.run_id, now.replace(tzinfo=None))
     by_code: dict[str, int] = {}
     for f in failures:
         by_code[str(f.code)] = by_code.get(str(f.code), 0) + 1
@@ -122,8 +139,9 @@ def intraday_bars(context: dg.AssetExecutionContext, config: IntradayConfig, sou
         "failures_by_code": dg.MetadataValue.json(by_code),
         "lost_days": dg.MetadataValue.json(sorted({str(f.session) for f in failures if str(f.code) == "YFTOOOLD"})),
         "fetch_seconds": round(time.monotonic() - started, 3),
+        "months_compacted": dg.MetadataValue.json(compacted),
         "preview": dg.MetadataValue.md(markdown.table(preview) if preview.height else "(no bars)"),
-    })
+    }, check_results=[checked])
 
 
 def _write(lake, days: list[dt.date], merged: pl.DataFrame) -> dict[str, int]:

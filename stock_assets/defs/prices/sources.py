@@ -124,3 +124,11 @@ class PriceSource(dg.ConfigurableResource, ABC):
         sessions, `calendars[symbol]`), as traded. A (symbol, day) with no bar comes back in
         `failures`; a day older than the source keeps is `YFTOOOLD` and is not asked for.
         Coarser intervals are derived by the caller (lib/intraday/resample.py)."""
+
+    def fetch_own_interval(self, symbol: str, day: dt.date, interval: str, calendar: str,
+                           today: dt.date) -> pl.DataFrame | None:
+        """The source's OWN bars of `symbol` at a coarser `interval` (5m..1h) for session `day`,
+        regular hours, as traded: what `intraday_bars` checks its derived bars against for a
+        sample (lib/intraday/crosscheck.py). None: the source serves no such series (or no
+        longer keeps that day)."""
+        return None

@@ -75,3 +75,11 @@ class SyntheticPriceSource(PriceSource):
         if log:
             log(f"synthetic intraday: {bars.height} 1m bars for {len(symbols)} symbols x {len(days)} days")
         return IntradayResult(bars=bars, failures=failures, stats={"requested": len(symbols), "requests": 0})
+
+    def fetch_own_interval(self, symbol: str, day: dt.date, interval: str, calendar: str,
+                           today: dt.date) -> pl.DataFrame | None:
+        """This market's `interval` bars: its own minutes, aggregated (so offline runs agree)."""
+        from stock_assets.lib.intraday.resample import resample
+
+        minutes = self.fetch_intraday([symbol], [day], {symbol: calendar}, today).bars
+        return resample(minutes, interval, {symbol: calendar})

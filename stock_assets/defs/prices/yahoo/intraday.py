@@ -36,6 +36,40 @@ if TYPE_CHECKING:
 Job = tuple[str, dt.date, dt.date, tuple[dt.date, ...]]  # symbol, start, end (exclusive), its days
 
 
+def _session(source: YahooPriceSource) -> tuple[AdaptiveTokenBucket, YahooSession, threading.Event]:
+    """The same request layer as the daily fetch (ADR 0017): a limiter that learns Yahoo's limit,
+    throttled requests requeued at once, the breaker only for outages."""
+    limiter = AdaptiveTokenBucket(rate=source.requests_per_second, min_rate=source.min_requests_per_second,
+                                  max_rate=source.max_requests_per_second, burst_s=source.burst_s)
+    breaker = CircuitBreaker(threshold=source.breaker_threshold, cooldown=source.breaker_cooldown_s)
+    stop = threading.Event()
+    session = source.new_session(limiter, breaker, stop)  # proxies too, when configured (ADR 0026)
+    return limiter, session, stop
+
+
+def fetch_own_interval(source: YahooPriceSource, symbol: str, day: dt.date, interval: str, calendar: str,
+                       today: dt.date) -> pl.DataFrame | None:
+    """Yahoo's own `interval` bars of `symbol`'s session `day`, regular hours (the derived-series
+    check, lib/intraday/crosscheck.py); None when Yahoo no longer keeps that day at `interval`.
+    One request, asked from the day before (a CME session opens the evening before)."""
+    if day < retention.oldest_fetchable(interval, today):
+        return None
+    source._prepare_cache([symbol])
+    yf = import_yfinance()
+    yf.config.debug.hide_exceptions = False
+    _, session, _ = _session(source)
+    try:
+        frame = yf.Ticker(symbol, session=session).history(
+            interval=interval, start=(day - dt.timedelta(days=1)).isoformat(),
+            end=(day + dt.timedelta(days=1)).isoformat(), prepost=False, auto_adjust=False, actions=False,
+            timeout=source.timeout_s)
+    finally:
+        from stock_assets.defs.prices.yahoo.source import _release_yfinance_session
+
+        _release_yfinance_session(session)
+    return parse.from_history(frame, symbol, interval, calendar, [day], source.provider)
+
+
 def fetch_intraday(source: YahooPriceSource, symbols, days, calendars: dict[str, str], today: dt.date,
                    log: ProgressLog | None = None) -> IntradayResult:
     log = log or (lambda line: None)
@@ -53,13 +87,7 @@ def fetch_intraday(source: YahooPriceSource, symbols, days, calendars: dict[str,
     source._prepare_cache(symbols)
     yf = import_yfinance()
     yf.config.debug.hide_exceptions = False
-    # The same request layer as the daily fetch (ADR 0017): a limiter that learns Yahoo's limit,
-    # throttled requests requeued at once, the breaker only for outages.
-    limiter = AdaptiveTokenBucket(rate=source.requests_per_second, min_rate=source.min_requests_per_second,
-                                  max_rate=source.max_requests_per_second, burst_s=source.burst_s)
-    breaker = CircuitBreaker(threshold=source.breaker_threshold, cooldown=source.breaker_cooldown_s)
-    stop = threading.Event()
-    session = source.new_session(limiter, breaker, stop)
+    limiter, session, stop = _session(source)
     windows = retention.request_windows(fetchable, FETCHED)
     todo: list[Job] = [
         (s, lo, hi, wanted) for s in symbols for lo, hi in windows

@@ -214,6 +214,13 @@ class YahooPriceSource(PriceSource):
 
         return fetch_intraday(self, symbols, days, calendars, today, log)
 
+    def fetch_own_interval(self, symbol: str, day: dt.date, interval: str, calendar: str,
+                           today: dt.date) -> pl.DataFrame | None:
+        """Yahoo's own bars at `interval` for one session (`yahoo/intraday.py`)."""
+        from stock_assets.defs.prices.yahoo.intraday import fetch_own_interval
+
+        return fetch_own_interval(self, symbol, day, interval, calendar, today)
+
 
 def _known_markets(symbols: list[str], last: dt.date) -> tuple[list[str], list[FetchFailure]]:
     """The symbols whose market the form tells, and a YFMARKET failure (never asked) for the others.
