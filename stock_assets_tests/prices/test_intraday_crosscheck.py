@@ -40,13 +40,13 @@ def _evaluate(source, merged, symbol):
 
 
 def test_yahoos_own_1h_bars_equal_to_the_derived_ones_pass(fake_yahoo, yahoo_source):
-    merged, hours = _served(fake_yahoo, yahoo_source, "AAA")
-    fake_yahoo.script.interval_bodies[("AAA", "1h")] = (200, body_from_bars("AAA", hours, "1h"))
-    outcome, skipped = _evaluate(yahoo_source, merged, "AAA")
+    merged, hours = _served(fake_yahoo, yahoo_source, "XAG")
+    fake_yahoo.script.interval_bodies[("XAG", "1h")] = (200, body_from_bars("XAG", hours, "1h"))
+    outcome, skipped = _evaluate(yahoo_source, merged, "XAG")
     assert outcome.passed and skipped == {}
-    assert outcome.numbers["sample"] == f"AAA {DAY}" and outcome.numbers["bars_compared"] == 7
+    assert outcome.numbers["sample"] == f"XAG {DAY}" and outcome.numbers["bars_compared"] == 7
     assert outcome.numbers["worst_price_gap"] == 0.0
-    asked = [q for q in fake_yahoo.queries["AAA"] if q.get("interval") == "1h"]
+    asked = [q for q in fake_yahoo.queries["XAG"] if q.get("interval") == "1h"]
     assert len(asked) == 1  # one extra request for the sample
 
 
