@@ -52,7 +52,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PKG = REPO / "stock_assets"  # where mutants are generated from; run() mutates a copy of it
 TESTS = "stock_assets_tests"
-COPIED = ("stock_assets", TESTS, "pyproject.toml", "dagster.yaml", "workspace.yaml")
+COPIED = ("stock_assets", TESTS, "docs", "pyproject.toml", "dagster.yaml", "workspace.yaml")  # docs: test_catalog reads quality.md
 
 # Module (under stock_assets/) -> the fast test files that are meant to catch its bugs.
 MAP: dict[str, list[str]] = {
