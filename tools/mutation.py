@@ -92,7 +92,8 @@ MAP: dict[str, list[str]] = {
     "storage/io_managers.py": ["storage/test_io_managers.py", "storage/test_lake.py", "storage/test_atomic_writes.py"],
     "storage/lake.py": ["storage/test_lake.py", "storage/test_atomic_writes.py"],
     "storage/warehouse.py": ["storage/test_warehouse.py"],
-    "defs/prices/records.py": ["prices/test_records_quarantine.py", "prices/test_dead_letter_skips.py",
+    "defs/prices/records.py": ["prices/test_records.py", "prices/test_records_quarantine.py",
+                               "prices/test_unit_quarantine.py", "prices/test_dead_letter_skips.py",
                                "storage/test_atomic_writes.py"],
     "defs/quality/price_checks.py": ["quality/test_qa_job.py"],
     # Modules added by the markets, intraday, reliability and request-layer work (issues 13-16).
