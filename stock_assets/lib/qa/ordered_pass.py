@@ -28,7 +28,7 @@ from stock_assets.lib.market_of import market_of
 from stock_assets.lib.qa.catalog import Thresholds
 
 ROW_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
-BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time
+BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time  # no mutate: speed only
 _STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected", "vol_sum", "vol_sq")
 
 
@@ -212,7 +212,7 @@ class DailyPass:
         self._codes = pl.concat([self._codes, pl.DataFrame({"symbol": new, "code": range(first, first + len(new))},
                                                             schema={"symbol": pl.String, "code": pl.Int64})])
         if len(self.names) > len(self._state["last_idx"]):
-            self._grow(max(2 * len(self._state["last_idx"]), len(self.names)))
+            self._grow(max(2 * len(self._state["last_idx"]), len(self.names)))  # no mutate: capacity only
         if self.expected is not None:
             self._state["is_expected"][first:len(self.names)] = [s in self.expected for s in new]
         self._state["cal"][first:len(self.names)] = [self.calendar_id(s) for s in new]
@@ -223,7 +223,7 @@ class DailyPass:
         k = self.calendar_names.index(name) if name in self.calendar_names else 0
         if k not in self._loaded:
             self.counts[k] = calendar.session_counts(self.calendar_names[k])
-            self._loaded.add(k)
+            self._loaded.add(k)  # no mutate: a cache of a pure function
         return k
 
     def _grow(self, cap: int) -> None:
@@ -241,11 +241,11 @@ class DailyPass:
         if self.splits is None or self.splits.height == 0:
             return np.zeros((0, 1), dtype=np.int64), np.ones((0, 1))
         rows = self.splits.filter(pl.col("value") > 0).sort("symbol", "ex_date")
-        self._code(rows["symbol"].unique(maintain_order=True))
+        self._code(rows["symbol"].unique(maintain_order=True))  # no mutate: code order never reaches a result
         codes = dict(self._codes.iter_rows())
         per = rows.group_by("symbol", maintain_order=True).agg("ex_date", "value")
         width = max(len(v) for v in per["value"].to_list())
-        idx = np.full((len(self.names), width), -1, dtype=np.int64)
+        idx = np.full((len(self.names), width), -1, dtype=np.int64)  # no mutate: any value <= -1 means "no split"
         val = np.ones((len(self.names), width))
         for sym, dates, values in per.iter_rows():
             for k, (d, v) in enumerate(zip(dates, values)):
