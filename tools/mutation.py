@@ -326,9 +326,10 @@ def main(argv: list[str] | None = None) -> int:
             found = sorted(rng.sample(found, round(len(found) * args.sample)), key=lambda m: m.span)
         plan.extend(found)
     if args.survivors_of:
-        survived = {(r["module"], r["line"], r["kind"], r["before"], r["after"])
+        # the span too: two mutants of one line may read alike (`f(0, 0)`: each 0 -> 1)
+        survived = {(r["module"], r["line"], r["kind"], r["before"], r["after"], tuple(r["span"]))
                     for r in map(json.loads, args.survivors_of.read_text().splitlines()) if r["outcome"] == "survived"}
-        plan = [m for m in plan if (m.module, m.line, m.kind, m.before, m.after) in survived]
+        plan = [m for m in plan if (m.module, m.line, m.kind, m.before, m.after, m.span) in survived]
     if args.minutes:
         rng.shuffle(plan)
     if args.list:
