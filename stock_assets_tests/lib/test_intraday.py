@@ -160,6 +160,37 @@ def test_retention_windows_and_lost_days():
     assert sorted(d for d in days if any(lo < d < hi for lo, hi in windows)) == days
     assert len(windows) == 3  # 1-4, 7-11, 14: each asked from the evening before
     assert retention.at_risk([D(2024, 10, 2), D(2024, 10, 20)], "1m", today) == [D(2024, 10, 2)]
+    # [start, end): from the evening before the first day to the day after the last
+    assert windows == [(D(2024, 9, 30), D(2024, 10, 5)), (D(2024, 10, 6), D(2024, 10, 12)), (D(2024, 10, 13), D(2024, 10, 15))]
+
+
+def test_a_request_window_may_span_exactly_what_yahoo_allows():
+    """Yahoo answers at most 7 days of 1m bars, 730 of 1h bars per request (ADR 0022): a window of
+    exactly that many days is one request, one day more is two."""
+    assert retention.request_windows([D(2024, 10, 1), D(2024, 10, 6)], "1m") == [(D(2024, 9, 30), D(2024, 10, 7))]
+    assert len(retention.request_windows([D(2024, 10, 1), D(2024, 10, 7)], "1m")) == 2
+    first = D(2022, 1, 3)
+    assert len(retention.request_windows([first, first + dt.timedelta(days=728)], "1h")) == 1
+    assert len(retention.request_windows([first, first + dt.timedelta(days=729)], "1h")) == 2
+
+
+def test_sessions_at_the_ends_of_the_calendar_and_the_calendar_of_a_symbol():
+    first, last = (sessions._calendar("XNYS").first_session.date(), sessions._calendar("XNYS").last_session.date())
+    assert sessions.is_session("XNYS", first) and sessions.is_session("XNYS", last)
+    assert not sessions.is_session("XNYS", first - dt.timedelta(days=1))
+    assert not sessions.is_session("XNYS", last + dt.timedelta(days=3))
+    # the universe's calendar first; else the symbol's own market; a bare symbol is a US share
+    assert sessions.calendar_for("AAA.L", {"AAA.L": "XETR"}) == "XETR"
+    assert sessions.calendar_for("VOD.L", {"AAPL": "XNYS"}) == "XLON"
+    assert sessions.calendar_for("ES=F", {}) == "CMES" and sessions.calendar_for("AAPL") == "XNYS"
+    with pytest.raises(ValueError, match="unknown exchange suffix"):
+        sessions.calendar_for("FOO.ZZ")
+
+
+def test_resampling_a_day_the_market_did_not_trade_is_refused_naming_it():
+    m = _minutes("AAA", D(2024, 10, 2), "XNYS").with_columns(session=pl.lit(D(2024, 12, 25)))
+    with pytest.raises(ValueError, match="AAA: 2024-12-25 is not a session of XNYS"):
+        resample.resample(m, "5m", {"AAA": "XNYS"})
 
 
 # -- the rules of the intraday checks (lib/intraday/checks.py) ---------------------------------
@@ -197,7 +228,11 @@ def test_each_rule_finds_what_it_guards():
     gaps = checks.missing_minutes(m.filter(pl.int_range(pl.len()) % 100 != 7), CAL)
     assert {r[1]: r[2] for r in gaps.offending.rows()} == {"AAA": 4.0, "ES=F": 14.0}
     dead = checks.futures_volume(m.with_columns(volume=pl.lit(0, pl.Int64)), CAL)
-    assert dead.offending["symbol"].to_list() == ["ES=F"]
+    assert dead.offending["symbol"].to_list() == ["ES=F"] and dead.threshold == 0.0
+    one_trade = m.with_columns(volume=pl.when(pl.int_range(pl.len()).over("symbol") == 0).then(1).otherwise(0).cast(pl.Int64))
+    assert checks.futures_volume(one_trade, CAL).passed  # one contract traded: alive
+    empty = checks.outside_session(m.clear(), CAL)
+    assert empty.passed and empty.numbers == {"bars_outside": 0}
 
 
 def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
@@ -205,6 +240,7 @@ def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
     day = {"date": [D(2024, 10, 2)], "symbol": ["AAA"], "open": [100.0], "high": [103.0], "low": [98.0],
            "close": [101.0], "volume": [1_000_000]}
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.009]})).passed  # within a tick
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.01]})).passed  # a tick exactly
     off = checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.02]}))
     assert not off.passed and off.offending["value"][0] == pytest.approx(0.02)
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_090_000]})).passed
