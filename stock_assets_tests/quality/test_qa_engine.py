@@ -205,10 +205,11 @@ def test_schema_catches_an_extra_or_retyped_column(tmp_path):
 
 def test_an_empty_or_closed_range_passes_with_nothing_to_check(tmp_path):
     with LakeQa({}, D(2024, 6, 19), D(2024, 6, 19)) as q:  # Juneteenth: market closed, no files
-        outcomes = q.run(["schema", "null_fields", "duplicates", "missing_dates", "lag", "price_jump",
-                          "iqr_jump", "volume_spike", "zero_volume", "unit_switch"])
+        outcomes = q.run(["schema", "null_fields", "ohlc_consistency", "duplicates", "missing_dates", "lag",
+                          "price_jump", "iqr_jump", "volume_spike", "zero_volume", "unit_switch"])
     assert all(o.passed for o in outcomes.values())
-    counted = {"null_fields": "rows_with_nulls", "duplicates": "duplicate_keys", "lag": "lagging_symbols",
+    counted = {"null_fields": "rows_with_nulls", "ohlc_consistency": "inconsistent_rows",
+               "duplicates": "duplicate_keys", "lag": "lagging_symbols",
                "price_jump": "jumps", "iqr_jump": "unusual_moves", "volume_spike": "spikes",
                "zero_volume": "zero_volume_rows", "unit_switch": "rows"}
     assert {name: outcomes[name].numbers[key] for name, key in counted.items()} == dict.fromkeys(counted, 0)
@@ -429,7 +430,8 @@ def test_a_zero_close_is_a_row_rule_finding_not_an_infinite_jump(market):
         close=pl.when(pl.col("symbol") == symbol(21)).then(0.0).otherwise(pl.col("close"))), DAILY_OHLCV)
     try:
         with qa(lake, actions) as q:
-            assert rows(q.ohlc_consistency(), symbol(21)) == [day]
+            inconsistent = q.ohlc_consistency()
+            assert not inconsistent.passed and rows(inconsistent, symbol(21)) == [day]
             assert rows(q.price_jump(), symbol(21)) == []
     finally:
         lake.write_partition("daily_ohlcv", day, frame, DAILY_OHLCV)
