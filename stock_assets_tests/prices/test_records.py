@@ -119,6 +119,8 @@ def test_the_fetch_report_counts_what_was_asked_stored_and_failed():
     quiet = records.fetch_report(_result(rows=0), [], 0, [], 0.0)
     assert (quiet["latency_p95_ms"], quiet["refetch_share"], quiet["completeness"]) == (None, 0.0, 1.0)
     assert records.fetch_report(_result(latency_ms=[12.3456]), [], 1, [], 0.0)["latency_p50_ms"] == 12.35
+    two = records.fetch_report(_result(latency_ms=[300.0, 100.0]), [], 1, [], 0.0)
+    assert (two["latency_p50_ms"], two["latency_p95_ms"]) == (100.0, 300.0)  # p95 of two requests: the slower
 
 
 def test_record_fetch_writes_each_failure_and_one_report_row_and_a_rerun_replaces_them(warehouse):
