@@ -246,3 +246,24 @@ def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_090_000]})).passed
     assert not checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_200_000]})).passed
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "symbol": ["BBB"]})).numbers["without_daily_bar"] == 1
+
+
+@pytest.mark.parametrize("interval, kept, span", [
+    ("1m", 30, 7), ("5m", 60, 60), ("15m", 60, 60), ("30m", 60, 60), ("1h", 730, 730)])
+def test_yahoos_window_and_request_span_per_interval(interval, kept, span):
+    """ADR 0022: 1m bars are served for 30 days and 7 per request, 2m-30m bars for 60 days;
+    1h bars for 730 days (Yahoo's limit). The oldest day kept is the edge; the day before is lost."""
+    today = D(2024, 10, 31)
+    edge = today - dt.timedelta(days=kept - 1)
+    before = edge - dt.timedelta(days=1)
+    assert retention.split_by_retention([edge, before], interval, today) == ([edge], [before])
+    first = D(2022, 1, 3)
+    assert len(retention.request_windows([first, first + dt.timedelta(days=span - 2)], interval)) == 1
+    assert len(retention.request_windows([first, first + dt.timedelta(days=span - 1)], interval)) == 2
+
+
+def test_a_missing_day_is_at_risk_in_its_last_five_days_in_the_window():
+    today = D(2024, 10, 31)
+    edge = retention.oldest_fetchable("1m", today)
+    days = [edge + dt.timedelta(days=k) for k in (0, 4, 5)]
+    assert retention.at_risk(days, "1m", today) == days[:2]

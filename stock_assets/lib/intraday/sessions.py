@@ -52,7 +52,7 @@ class SessionWindow:
 
     @property
     def minutes(self) -> int:
-        return int((self.close - self.open).total_seconds() // 60)  # no mutate: x / 60 and x // 60 floor alike for x > 0
+        return int((self.close - self.open).total_seconds() // 60)
 
     def contains(self, ts: dt.datetime, extended: bool = False) -> bool:
         lo, hi = (self.extended_open, self.extended_close) if extended else (self.open, self.close)

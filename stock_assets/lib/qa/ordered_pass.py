@@ -212,7 +212,7 @@ class DailyPass:
         self._codes = pl.concat([self._codes, pl.DataFrame({"symbol": new, "code": range(first, first + len(new))},
                                                             schema={"symbol": pl.String, "code": pl.Int64})])
         if len(self.names) > len(self._state["last_idx"]):
-            self._grow(max(2 * len(self._state["last_idx"]), len(self.names)))  # no mutate: capacity only
+            self._grow(max(2 * len(self._state["last_idx"]), len(self.names)))
         if self.expected is not None:
             self._state["is_expected"][first:len(self.names)] = [s in self.expected for s in new]
         self._state["cal"][first:len(self.names)] = [self.calendar_id(s) for s in new]
@@ -241,7 +241,7 @@ class DailyPass:
         if self.splits is None or self.splits.height == 0:
             return np.zeros((0, 1), dtype=np.int64), np.ones((0, 1))
         rows = self.splits.filter(pl.col("value") > 0).sort("symbol", "ex_date")
-        self._code(rows["symbol"].unique(maintain_order=True))  # no mutate: code order never reaches a result
+        self._code(rows["symbol"].unique(maintain_order=True))
         codes = dict(self._codes.iter_rows())
         per = rows.group_by("symbol", maintain_order=True).agg("ex_date", "value")
         width = max(len(v) for v in per["value"].to_list())
