@@ -267,3 +267,15 @@ def test_a_missing_day_is_at_risk_in_its_last_five_days_in_the_window():
     edge = retention.oldest_fetchable("1m", today)
     days = [edge + dt.timedelta(days=k) for k in (0, 4, 5)]
     assert retention.at_risk(days, "1m", today) == days[:2]
+
+
+def test_the_retention_sweep_fetches_the_days_about_to_age_out_and_reports_the_lost_ones():
+    """Stored: every weekday 09-30..10-30 but 10-01, 10-02 and 10-30; today 10-31, 1m kept from 10-02.
+    10-02 is missing and ages out first; 10-30 (yesterday) is missing but not yet at risk; 10-01 is lost."""
+    today = D(2024, 10, 31)
+    assert retention.weekdays(D(2024, 10, 4), D(2024, 10, 7)) == [D(2024, 10, 4), D(2024, 10, 7)]  # Fri, Mon
+    stored = [d for d in retention.weekdays(D(2024, 9, 30), D(2024, 10, 30))
+              if d not in (D(2024, 10, 1), D(2024, 10, 2), D(2024, 10, 30))]
+    assert retention.sweep(stored, today) == ([D(2024, 10, 2)], [D(2024, 10, 1)])
+    assert retention.sweep(stored, today, within=40) == ([D(2024, 10, 2), D(2024, 10, 30)], [D(2024, 10, 1)])
+    assert retention.sweep([], today) == ([D(2024, 10, 2), D(2024, 10, 3), D(2024, 10, 4)], [])
