@@ -52,7 +52,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PKG = REPO / "stock_assets"  # where mutants are generated from; run() mutates a copy of it
 TESTS = "stock_assets_tests"
-COPIED = ("stock_assets", TESTS, "pyproject.toml", "dagster.yaml", "workspace.yaml")
+COPIED = ("stock_assets", TESTS, "docs", "pyproject.toml", "dagster.yaml", "workspace.yaml")  # docs: test_catalog reads quality.md
 
 # Module (under stock_assets/) -> the fast test files that are meant to catch its bugs.
 MAP: dict[str, list[str]] = {
@@ -92,7 +92,8 @@ MAP: dict[str, list[str]] = {
     "storage/io_managers.py": ["storage/test_io_managers.py", "storage/test_lake.py", "storage/test_atomic_writes.py"],
     "storage/lake.py": ["storage/test_lake.py", "storage/test_atomic_writes.py"],
     "storage/warehouse.py": ["storage/test_warehouse.py"],
-    "defs/prices/records.py": ["prices/test_records_quarantine.py", "prices/test_dead_letter_skips.py",
+    "defs/prices/records.py": ["prices/test_records.py", "prices/test_records_quarantine.py",
+                               "prices/test_unit_quarantine.py", "prices/test_dead_letter_skips.py",
                                "storage/test_atomic_writes.py"],
     "defs/quality/price_checks.py": ["quality/test_qa_job.py"],
     # Modules added by the markets, intraday, reliability and request-layer work (issues 13-16).
@@ -339,9 +340,10 @@ def main(argv: list[str] | None = None) -> int:
             found = sorted(rng.sample(found, round(len(found) * args.sample)), key=lambda m: m.span)
         plan.extend(found)
     if args.survivors_of:
-        survived = {(r["module"], r["line"], r["kind"], r["before"], r["after"])
+        # the span too: two mutants of one line may read alike (`f(0, 0)`: each 0 -> 1)
+        survived = {(r["module"], r["line"], r["kind"], r["before"], r["after"], tuple(r["span"]))
                     for r in map(json.loads, args.survivors_of.read_text().splitlines()) if r["outcome"] == "survived"}
-        plan = [m for m in plan if (m.module, m.line, m.kind, m.before, m.after) in survived]
+        plan = [m for m in plan if (m.module, m.line, m.kind, m.before, m.after, m.span) in survived]
     if args.minutes:
         rng.shuffle(plan)
     if args.list:

@@ -71,6 +71,52 @@ def test_synthetic_minutes_add_up_to_the_daily_bar(symbol, day, calendar, n):
     assert m.equals(_minutes(symbol, day, calendar, bar))  # deterministic
 
 
+def test_synthetic_minutes_trade_most_at_the_open_and_close_and_none_on_a_halted_day():
+    """The U shape of the docstring (busy open and close), and no minutes at all for a zero-volume
+    (halted) day or a day off: the source then records the symbol as empty, not a flat line."""
+    volume = _minutes("AAA", D(2024, 10, 2), "XNYS")["volume"]
+    middle = volume.slice(180, 30).sum()
+    assert volume.head(30).sum() > 2 * middle and volume.tail(30).sum() > 2 * middle
+    halted = {"open": 100.0, "high": 100.0, "low": 100.0, "close": 100.0, "volume": 0}
+    assert _minutes("AAA", D(2024, 10, 2), "XNYS", halted).height == 0
+    assert _minutes("AAA", D(2024, 12, 25), "XNYS").height == 0  # Christmas: no session
+
+
+def test_a_synthetic_daily_bar_is_a_quiet_plausible_day():
+    """daily_bar stands in for symbols the synthetic universe does not list (ES=F, indices): its
+    bars must pass the daily row rules (low <= open, close <= high), sit in the price range of the
+    universe (50 + crc32 % 5000, +/- 10 % over the year), move like a quiet day, be quoted in
+    whole cents and trade 200k to 1M shares, so that offline runs of intraday QA find nothing."""
+    from stock_assets.lib import validation
+
+    days = [D(2024, 1, 1) + dt.timedelta(days=i) for i in range(0, 366, 3)]
+    bars = pl.DataFrame([{"symbol": s, "date": d, **synthetic.daily_bar(s, d)} for s in ("ES=F", "^GSPC") for d in days])
+    assert validation.ohlc_consistency(bars).passed
+    assert bars["low"].min() >= 50 * 0.9 * 0.98 and bars["high"].max() <= 5050 * 1.11 * 1.02
+    assert ((bars["open"] / bars["close"] - 1).abs() < 0.03).all()
+    assert (((bars["high"] / bars[["open", "close"]].max_horizontal()) - 1) < 0.03).all()
+    assert ((1 - bars["low"] / bars[["open", "close"]].min_horizontal()) < 0.03).all()
+    for c in ("open", "high", "low", "close"):
+        assert (bars[c] * 100 - (bars[c] * 100).round(0)).abs().max() < 1e-6  # whole cents
+    assert bars["volume"].min() >= 200_000 and bars["volume"].max() < 1_000_000
+
+
+def test_synthetic_bars_are_pinned_for_a_seed_symbol_and_day():
+    """Deterministic in (seed, symbol, session) from release to release, not only within a run:
+    a lake written offline by one version reconciles with the minutes the next version makes
+    (the daily bar of a future is made again for each day asked), and the documented demo and
+    benchmark figures stay reproducible. Seed 7 is the synthetic source's default."""
+    assert synthetic.daily_bar("ES=F", D(2024, 10, 2)) == {
+        "open": 2030.05, "high": 2030.63, "low": 2013.54, "close": 2014.14, "volume": 776324}
+    m = _minutes("AAA", D(2024, 10, 2), "XNYS")
+    at = [1, 100, 200, 300]
+    assert m["close"].gather(at).to_list() == pytest.approx(
+        [100.33294435843112, 102.15397296776409, 99.42660382568648, 99.8873721580134])
+    assert m["high"].gather(at).to_list() == pytest.approx(
+        [100.42543875075523, 102.27441233294964, 99.52443748016005, 99.99938264819116])
+    assert m["volume"].gather([0, 1, 195, 388, 389]).to_list() == [4031, 4158, 1558, 4391, 4499]
+
+
 def test_resample_is_exact_and_aligned_to_the_open():
     m = _minutes("AAA", D(2024, 11, 29), "XNYS")
     hours = resample.resample(m, "1h", {"AAA": "XNYS"})
@@ -114,6 +160,37 @@ def test_retention_windows_and_lost_days():
     assert sorted(d for d in days if any(lo < d < hi for lo, hi in windows)) == days
     assert len(windows) == 3  # 1-4, 7-11, 14: each asked from the evening before
     assert retention.at_risk([D(2024, 10, 2), D(2024, 10, 20)], "1m", today) == [D(2024, 10, 2)]
+    # [start, end): from the evening before the first day to the day after the last
+    assert windows == [(D(2024, 9, 30), D(2024, 10, 5)), (D(2024, 10, 6), D(2024, 10, 12)), (D(2024, 10, 13), D(2024, 10, 15))]
+
+
+def test_a_request_window_may_span_exactly_what_yahoo_allows():
+    """Yahoo answers at most 7 days of 1m bars, 730 of 1h bars per request (ADR 0022): a window of
+    exactly that many days is one request, one day more is two."""
+    assert retention.request_windows([D(2024, 10, 1), D(2024, 10, 6)], "1m") == [(D(2024, 9, 30), D(2024, 10, 7))]
+    assert len(retention.request_windows([D(2024, 10, 1), D(2024, 10, 7)], "1m")) == 2
+    first = D(2022, 1, 3)
+    assert len(retention.request_windows([first, first + dt.timedelta(days=728)], "1h")) == 1
+    assert len(retention.request_windows([first, first + dt.timedelta(days=729)], "1h")) == 2
+
+
+def test_sessions_at_the_ends_of_the_calendar_and_the_calendar_of_a_symbol():
+    first, last = (sessions._calendar("XNYS").first_session.date(), sessions._calendar("XNYS").last_session.date())
+    assert sessions.is_session("XNYS", first) and sessions.is_session("XNYS", last)
+    assert not sessions.is_session("XNYS", first - dt.timedelta(days=1))
+    assert not sessions.is_session("XNYS", last + dt.timedelta(days=3))
+    # the universe's calendar first; else the symbol's own market; a bare symbol is a US share
+    assert sessions.calendar_for("AAA.L", {"AAA.L": "XETR"}) == "XETR"
+    assert sessions.calendar_for("VOD.L", {"AAPL": "XNYS"}) == "XLON"
+    assert sessions.calendar_for("ES=F", {}) == "CMES" and sessions.calendar_for("AAPL") == "XNYS"
+    with pytest.raises(ValueError, match="unknown exchange suffix"):
+        sessions.calendar_for("FOO.ZZ")
+
+
+def test_resampling_a_day_the_market_did_not_trade_is_refused_naming_it():
+    m = _minutes("AAA", D(2024, 10, 2), "XNYS").with_columns(session=pl.lit(D(2024, 12, 25)))
+    with pytest.raises(ValueError, match="AAA: 2024-12-25 is not a session of XNYS"):
+        resample.resample(m, "5m", {"AAA": "XNYS"})
 
 
 # -- the rules of the intraday checks (lib/intraday/checks.py) ---------------------------------
@@ -151,7 +228,11 @@ def test_each_rule_finds_what_it_guards():
     gaps = checks.missing_minutes(m.filter(pl.int_range(pl.len()) % 100 != 7), CAL)
     assert {r[1]: r[2] for r in gaps.offending.rows()} == {"AAA": 4.0, "ES=F": 14.0}
     dead = checks.futures_volume(m.with_columns(volume=pl.lit(0, pl.Int64)), CAL)
-    assert dead.offending["symbol"].to_list() == ["ES=F"]
+    assert dead.offending["symbol"].to_list() == ["ES=F"] and dead.threshold == 0.0
+    one_trade = m.with_columns(volume=pl.when(pl.int_range(pl.len()).over("symbol") == 0).then(1).otherwise(0).cast(pl.Int64))
+    assert checks.futures_volume(one_trade, CAL).passed  # one contract traded: alive
+    empty = checks.outside_session(m.clear(), CAL)
+    assert empty.passed and empty.numbers == {"bars_outside": 0}
 
 
 def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
@@ -159,8 +240,42 @@ def test_reconciliation_uses_a_tick_for_prices_and_a_share_for_volume():
     day = {"date": [D(2024, 10, 2)], "symbol": ["AAA"], "open": [100.0], "high": [103.0], "low": [98.0],
            "close": [101.0], "volume": [1_000_000]}
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.009]})).passed  # within a tick
+    assert checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.01]})).passed  # a tick exactly
     off = checks.daily_reconciliation(m, pl.DataFrame({**day, "close": [101.02]}))
     assert not off.passed and off.offending["value"][0] == pytest.approx(0.02)
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_090_000]})).passed
     assert not checks.daily_reconciliation(m, pl.DataFrame({**day, "volume": [1_200_000]})).passed
     assert checks.daily_reconciliation(m, pl.DataFrame({**day, "symbol": ["BBB"]})).numbers["without_daily_bar"] == 1
+
+
+@pytest.mark.parametrize("interval, kept, span", [
+    ("1m", 30, 7), ("5m", 60, 60), ("15m", 60, 60), ("30m", 60, 60), ("1h", 730, 730)])
+def test_yahoos_window_and_request_span_per_interval(interval, kept, span):
+    """ADR 0022: 1m bars are served for 30 days and 7 per request, 2m-30m bars for 60 days;
+    1h bars for 730 days (Yahoo's limit). The oldest day kept is the edge; the day before is lost."""
+    today = D(2024, 10, 31)
+    edge = today - dt.timedelta(days=kept - 1)
+    before = edge - dt.timedelta(days=1)
+    assert retention.split_by_retention([edge, before], interval, today) == ([edge], [before])
+    first = D(2022, 1, 3)
+    assert len(retention.request_windows([first, first + dt.timedelta(days=span - 2)], interval)) == 1
+    assert len(retention.request_windows([first, first + dt.timedelta(days=span - 1)], interval)) == 2
+
+
+def test_a_missing_day_is_at_risk_in_its_last_five_days_in_the_window():
+    today = D(2024, 10, 31)
+    edge = retention.oldest_fetchable("1m", today)
+    days = [edge + dt.timedelta(days=k) for k in (0, 4, 5)]
+    assert retention.at_risk(days, "1m", today) == days[:2]
+
+
+def test_the_retention_sweep_fetches_the_days_about_to_age_out_and_reports_the_lost_ones():
+    """Stored: every weekday 09-30..10-30 but 10-01, 10-02 and 10-30; today 10-31, 1m kept from 10-02.
+    10-02 is missing and ages out first; 10-30 (yesterday) is missing but not yet at risk; 10-01 is lost."""
+    today = D(2024, 10, 31)
+    assert retention.weekdays(D(2024, 10, 4), D(2024, 10, 7)) == [D(2024, 10, 4), D(2024, 10, 7)]  # Fri, Mon
+    stored = [d for d in retention.weekdays(D(2024, 9, 30), D(2024, 10, 30))
+              if d not in (D(2024, 10, 1), D(2024, 10, 2), D(2024, 10, 30))]
+    assert retention.sweep(stored, today) == ([D(2024, 10, 2)], [D(2024, 10, 1)])
+    assert retention.sweep(stored, today, within=40) == ([D(2024, 10, 2), D(2024, 10, 30)], [D(2024, 10, 1)])
+    assert retention.sweep([], today) == ([D(2024, 10, 2), D(2024, 10, 3), D(2024, 10, 4)], [])

@@ -66,3 +66,16 @@ def test_a_reverse_split_of_one_for_a_hundred_is_not_a_unit_error():
     splits = pl.DataFrame({"symbol": ["RS"], "ex_date": [days[1]], "value": [0.01]})
     assert unit_error.unit_switches(bars, splits).height == 0
     assert unit_error.unit_switches(bars).height == 1  # the same step with no split known is flagged
+
+
+def test_each_finding_names_the_unit_and_the_corrected_close():
+    """The details a person reads in qa.failures / ops.fetch_errors: the quoted unit (or that it is
+    unknown) and the close once corrected; an empty series has no finding, in the finding schema."""
+    days = [dt.date(2024, 6, d) for d in (3, 4, 5, 6)]
+    bars = pl.DataFrame({"date": days, "symbol": "AET.L", "close": [1455.0, 14.55, 1460.0, 1462.0], "currency": "GBp"})
+    [details] = unit_error.unit_switches(bars)["details"].to_list()
+    assert details == "close 14.55 is 100x off the series' unit (GBp): a 100x unit switch; corrected close 1455"
+    [details] = unit_error.unit_switches(bars.drop("currency"))["details"].to_list()
+    assert "(currency unknown)" in details
+    none = unit_error.unit_switches(bars.clear())
+    assert none.height == 0 and none.schema == pl.Schema(unit_error.SWITCH_SCHEMA)

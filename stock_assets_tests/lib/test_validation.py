@@ -72,3 +72,24 @@ def test_a_zero_low_is_inconsistent_and_a_penny_price_is_not():
     assert validation.ohlc_consistency(bars(low=[0.0, 19.0, 29.0])).offending["symbol"].to_list() == ["AAA"]
     penny = bars(open=[0.5, 20.0, 30.0], high=[0.6, 21.0, 31.0], low=[0.4, 19.0, 29.0], close=[0.5, 20.5, 30.5])
     assert validation.ohlc_consistency(penny).passed
+
+
+def test_suspect_keeps_exactly_the_rows_a_row_rule_may_refuse():
+    """QA's cheap pre-filter (lib/qa/ordered_pass.py) must never drop a row that null_fields,
+    ohlc_consistency or zero_volume would flag, nor keep the clean ones."""
+    frame = pl.concat([bars(), bars(symbol=["NUL", "INV", "ZERO"], close=[None, 20.5, 30.5], high=[11.0, 18.0, 31.0],
+                                     volume=[100, 200, 0])])
+    assert validation.suspect(frame)["symbol"].to_list() == ["NUL", "INV", "ZERO"]
+    assert validation.suspect(bars()).height == 0
+
+
+def test_a_null_price_is_also_an_ohlc_inconsistency():
+    """The OHLC order cannot be checked on a null price: the bar is not sane (null_fields names the column)."""
+    assert validation.ohlc_consistency(bars(high=[None, 21.0, 31.0])).offending["symbol"].to_list() == ["AAA"]
+
+
+def test_completeness_by_default_asks_for_97_percent():
+    expected = {D: [f"S{i:02d}" for i in range(100)]}
+    present = pl.DataFrame({"date": [D] * 97, "symbol": [f"S{i:02d}" for i in range(97)]})
+    assert validation.completeness(present, expected).passed
+    assert not validation.completeness(present.head(96), expected).passed

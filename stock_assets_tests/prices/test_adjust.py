@@ -48,6 +48,13 @@ def test_jumps_are_flagged_unless_a_split_explains_them():
     assert flagged.filter(pl.col("symbol") == "JUMP")["change"][0] == pytest.approx(0.4)
 
 
+def test_a_move_of_exactly_the_limit_is_plausible():
+    """"more than `limit`": 100 -> 125 (+25 %) and 100 -> 75 (-25 %) are kept, 125.5 is flagged."""
+    bars = _bars([("UP", D(2024, 6, 11), 125.0, 1), ("DOWN", D(2024, 6, 11), 75.0, 1), ("OVER", D(2024, 6, 11), 125.5, 1)])
+    previous = {s: (D(2024, 6, 10), 100.0) for s in ("UP", "DOWN", "OVER")}
+    assert adjust.implausible_jumps(bars, previous, _splits([]))["symbol"].to_list() == ["OVER"]
+
+
 def _store(warehouse, bars, actions, currency: str = "USD"):
     lake = ParquetLake(warehouse.lake_root)
     frame = pl.DataFrame(bars, schema=["date", "symbol", "close"], orient="row").with_columns(
@@ -103,7 +110,7 @@ def test_adjusted_view_gives_major_units_and_names_the_currency(warehouse):
 
 
 @pytest.mark.parametrize("price, currency, major", [
-    (1234.5, "GBp", (12.345, "GBP")), (990.0, "ILA", (9.9, "ILS")), (5000.0, "ZAc", (50.0, "ZAR")),
+    (1234.5, "GBp", (12.345, "GBP")), (1234.5, "GBX", (12.345, "GBP")), (990.0, "ILA", (9.9, "ILS")), (5000.0, "ZAc", (50.0, "ZAR")),
     (10.0, "EUR", (10.0, "EUR")), (10.0, "USD", (10.0, "USD")), (10.0, None, (10.0, None))])
 def test_to_major_units(price, currency, major):
     value, name = adjust.to_major_units(price, currency)

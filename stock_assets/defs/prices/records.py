@@ -338,7 +338,7 @@ def record_actions_seen(warehouse: Warehouse, actions: pl.DataFrame, run_id: str
         conn.execute("DELETE FROM ops.fetched_actions t USING seen s "
                      "WHERE t.symbol = s.symbol AND t.ex_date = s.ex_date AND t.kind = s.kind")
         conn.execute("INSERT INTO ops.fetched_actions BY NAME SELECT * FROM seen")
-        conn.unregister("seen")
+        conn.unregister("seen")  # no mutate: the connection closes after the block
     return seen.height
 
 

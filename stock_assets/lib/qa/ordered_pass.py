@@ -27,7 +27,7 @@ from stock_assets.lib import calendar, markets, unit_error, validation
 from stock_assets.lib.qa.catalog import Thresholds
 
 ROW_COLUMNS = ["date", "symbol", "open", "high", "low", "close", "volume", "provider"]
-BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time
+BATCH = 32  # files read per call: fewer, larger reads; ~300k rows in memory at a time  # no mutate: speed only
 NO_CALENDAR = "(market unknown)"  # the counts row of a symbol whose market cannot be told: no sessions
 _STATE = ("last_idx", "last_close", "vol_buf", "vol_n", "is_expected", "vol_sum", "vol_sq")
 
@@ -238,7 +238,7 @@ class DailyPass:
         if k not in self._loaded:
             if name != NO_CALENDAR:
                 self.counts[k] = calendar.session_counts(name)
-            self._loaded.add(k)
+            self._loaded.add(k)  # no mutate: a cache of a pure function
         return k
 
     def _grow(self, cap: int) -> None:
@@ -260,7 +260,7 @@ class DailyPass:
         codes = dict(self._codes.iter_rows())
         per = rows.group_by("symbol", maintain_order=True).agg("ex_date", "value")
         width = max(len(v) for v in per["value"].to_list())
-        idx = np.full((len(self.names), width), -1, dtype=np.int64)
+        idx = np.full((len(self.names), width), -1, dtype=np.int64)  # no mutate: any value <= -1 means "no split"
         val = np.ones((len(self.names), width))
         for sym, dates, values in per.iter_rows():
             for k, (d, v) in enumerate(zip(dates, values)):
