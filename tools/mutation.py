@@ -127,6 +127,7 @@ MAP: dict[str, list[str]] = {
     "storage/lake_upgrade.py": ["prices/test_lake_upgrade.py"],
     "storage/run_process.py": ["storage/test_run_process.py"],
     "storage/intraday_views.py": ["storage/test_intraday_views.py", "read/test_intraday_adjusted.py"],
+    "lib/proxies.py": ["lib/test_proxies.py", "prices/test_proxies.py"],
     # Quote snapshots (issue 16, ADR 0016).
     "lib/quotes/parse.py": ["lib/test_quotes_parse.py"],
     "lib/quotes/freshness.py": ["lib/test_quotes_parse.py", "automation/test_quote_automation.py"],
