@@ -225,3 +225,16 @@ def test_the_lock_is_released_when_its_holder_dies(lake_root):
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_the_view_over_a_lake_with_files_from_before_the_currency_column(lake_root):
+    """The oldest file lacks `currency` (ADR 0020): the view keeps union_by_name for it."""
+    oldest = sorted((lake_root / "daily_ohlcv").glob("date=*/data.parquet"))[0]
+    pl.read_parquet(oldest).drop("currency").write_parquet(oldest)
+    compaction.compact(lake_root, TODAY)
+    _rewrite(lake_root, JUNE_DAY, 2.5)
+    expected = _all(lake_root)
+    assert expected.filter(pl.col("date") == FIRST)["currency"].null_count() == expected.filter(
+        pl.col("date") == FIRST).height
+    wh = _view(lake_root)
+    assert wh.query("SELECT * FROM prices.daily_ohlcv ORDER BY symbol, date").equals(expected)
