@@ -50,8 +50,8 @@ def source(lake_root: Path, columns: list[str]) -> str:
     return (
         f"WITH overridden AS MATERIALIZED ("
         f"SELECT DISTINCT unnest(overrides) AS date FROM read_parquet({manifest}) WHERE file IN ({names})) "
-        f"SELECT {cols} FROM read_parquet([{files}], union_by_name = true) "
-        f"WHERE date NOT IN (SELECT date FROM overridden) "
+        f"SELECT {cols} FROM read_parquet([{files}], union_by_name = true) AS c "
+        f"ANTI JOIN overridden AS o ON o.date = c.date "  # 10 % over a plain scan; NOT IN: 40 %
         f"UNION ALL SELECT {cols} FROM {read_daily} WHERE {outside} "
         f"UNION ALL SELECT {cols} FROM {read_daily} WHERE date IN (SELECT date FROM overridden)"
     )

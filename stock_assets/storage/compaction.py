@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import io
 import os
 import time
 import uuid
@@ -79,13 +80,27 @@ def manifest_path(lake_root: Path | str) -> Path:
 
 
 def read_manifest(lake_root: Path | str) -> list[Entry]:
-    """Every listed file, current and retired; [] before the first compaction."""
+    """Every listed file, current and retired; [] before the first compaction.
+
+    Parsed once per process per content: the bytes (a few KB) are read every time and
+    compared with the last ones parsed, which keeps a warm read from parsing Parquet.
+    """
     path = manifest_path(lake_root)
-    if not path.exists():
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return []
-    frame = pl.read_parquet(path, glob=False)
-    return [Entry(r["file"], r["period"], r["first"], r["last"], r["rows"],
-                  frozenset(r["overrides"] or ()), r["retired_at"]) for r in frame.iter_rows(named=True)]
+    cached = _MANIFESTS.get(str(path))
+    if cached is not None and cached[0] == data:
+        return list(cached[1])
+    frame = pl.read_parquet(io.BytesIO(data))
+    entries = [Entry(r["file"], r["period"], r["first"], r["last"], r["rows"],
+                     frozenset(r["overrides"] or ()), r["retired_at"]) for r in frame.iter_rows(named=True)]
+    _MANIFESTS[str(path)] = (data, tuple(entries))
+    return entries
+
+
+_MANIFESTS: dict[str, tuple[bytes, tuple[Entry, ...]]] = {}
 
 
 def current(lake_root: Path | str) -> list[Entry]:
