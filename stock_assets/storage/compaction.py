@@ -1,7 +1,7 @@
 """The compacted layer of the daily lake: closed periods as files sorted by (symbol, date).
 
 Layout (ADR 0025): `<lake>/daily_ohlcv_compacted/<period>.<id>.parquet` (a year, or a month
-of the open year), listed in `<lake>/daily_ohlcv_compacted/manifest.parquet`. The daily files
+of the open year), listed in `<lake>/daily_ohlcv_compacted/manifest.jsonl`. The daily files
 stay the unit of writing and the source of truth; the manifest says which days a compacted
 file serves. Every change is a rename:
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import io
+import json
 import os
 import time
 import uuid
@@ -44,7 +44,10 @@ from stock_assets.storage.lake import ParquetLake, _fsync
 
 TABLE = "daily_ohlcv"
 DIR_NAME = "daily_ohlcv_compacted"
-MANIFEST = "manifest.parquet"
+# JSON lines, not Parquet: DuckDB reads a Parquet file's footer when it binds a query and its
+# pages when it runs it; a manifest renamed in between gave "TProtocolException: Invalid
+# data" to a reader during compaction. A text file has no offsets to go stale.
+MANIFEST = "manifest.jsonl"
 MANIFEST_LOCK = ".compaction-manifest.lock"
 COMPACTION_LOCK = ".compaction.lock"
 # 16k rows: one symbol's year sits in one or two row groups, and a footer stays small
@@ -56,12 +59,6 @@ LOCK_WAIT_SECONDS = 120.0
 # A retired file is deleted this long after it was replaced (a published copy of the
 # warehouse whose views name it, or a long read that planned with it, can finish).
 RETIRED_KEEP = dt.timedelta(days=1)
-
-_MANIFEST_SCHEMA = {
-    "file": pl.String(), "period": pl.String(), "first": pl.Date(), "last": pl.Date(),
-    "rows": pl.Int64(), "overrides": pl.List(pl.Date()), "retired_at": pl.Datetime("us"),
-}
-
 
 class CompactionBusy(RuntimeError):
     """Another compaction of this lake is running (one at a time)."""
@@ -83,7 +80,7 @@ def read_manifest(lake_root: Path | str) -> list[Entry]:
     """Every listed file, current and retired; [] before the first compaction.
 
     Parsed once per process per content: the bytes (a few KB) are read every time and
-    compared with the last ones parsed, which keeps a warm read from parsing Parquet.
+    compared with the last ones parsed.
     """
     path = manifest_path(lake_root)
     try:
@@ -93,11 +90,16 @@ def read_manifest(lake_root: Path | str) -> list[Entry]:
     cached = _MANIFESTS.get(str(path))
     if cached is not None and cached[0] == data:
         return list(cached[1])
-    frame = pl.read_parquet(io.BytesIO(data))
-    entries = [Entry(r["file"], r["period"], r["first"], r["last"], r["rows"],
-                     frozenset(r["overrides"] or ()), r["retired_at"]) for r in frame.iter_rows(named=True)]
+    entries = [_entry(json.loads(line)) for line in data.decode().splitlines() if line.strip()]
     _MANIFESTS[str(path)] = (data, tuple(entries))
     return entries
+
+
+def _entry(row: dict) -> Entry:
+    return Entry(row["file"], row["period"], dt.date.fromisoformat(row["first"]),
+                 dt.date.fromisoformat(row["last"]), int(row["rows"]),
+                 frozenset(dt.date.fromisoformat(d) for d in row["overrides"]),
+                 dt.datetime.fromisoformat(row["retired_at"]) if row["retired_at"] else None)
 
 
 _MANIFESTS: dict[str, tuple[bytes, tuple[Entry, ...]]] = {}
@@ -109,13 +111,16 @@ def current(lake_root: Path | str) -> list[Entry]:
 
 def _write_manifest(lake_root: Path | str, entries: list[Entry]) -> None:
     """Replace the manifest: temp, fsync, rename, fsync the folder (caller holds the lock)."""
-    rows = [{"file": e.file, "period": e.period, "first": e.first, "last": e.last, "rows": e.rows,
-             "overrides": sorted(e.overrides), "retired_at": e.retired_at} for e in entries]
+    lines = [json.dumps({"file": e.file, "period": e.period, "first": e.first.isoformat(),
+                         "last": e.last.isoformat(), "rows": e.rows,
+                         "overrides": [d.isoformat() for d in sorted(e.overrides)],
+                         "retired_at": e.retired_at.isoformat() if e.retired_at else None})
+             for e in entries]
     target = manifest_path(lake_root)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{MANIFEST}.{uuid.uuid4().hex}.tmp"
     try:
-        pl.DataFrame(rows, schema=_MANIFEST_SCHEMA).write_parquet(tmp, statistics=True)
+        tmp.write_text("".join(line + "\n" for line in lines))
         _fsync(tmp)
         os.replace(tmp, target)
         _fsync(target.parent)
@@ -204,8 +209,7 @@ def _sweep(lake_root: Path | str) -> list[str]:
     with _manifest_lock(lake_root, "compaction sweep"):
         listed = {e.file for e in read_manifest(lake_root)}
         for path in folder.iterdir():
-            orphan = path.name.endswith(".tmp") or (
-                path.suffix == ".parquet" and path.name != MANIFEST and path.name not in listed)
+            orphan = path.name.endswith(".tmp") or (path.suffix == ".parquet" and path.name not in listed)
             if orphan and path.is_file():
                 path.unlink(missing_ok=True)
                 swept.append(path.name)
