@@ -25,7 +25,6 @@ import polars as pl
 
 from stock_assets.lib.processes import describe, duckdb_lock_holder
 from stock_assets.lib.schema import DAILY_OHLCV
-from stock_assets.lib.sql_text import glob_literal
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 # How long an open waits for another process's lock before WarehouseLocked; writes are short
@@ -183,7 +182,18 @@ class Warehouse:
         from stock_assets.storage.intraday_views import has_files
 
         return (str(self.path.resolve()), str(self.lake_root.resolve()), self._lake_has_files(),
-                has_files(self.lake_root), quote_store.has_files(self.lake_root), stream_lake.has_files(self.lake_root))
+                has_files(self.lake_root), quote_store.has_files(self.lake_root), stream_lake.has_files(self.lake_root),
+                self._manifest_state())
+
+    def _manifest_state(self) -> tuple | None:
+        """The compaction manifest's identity: the view names the compacted files (ADR 0025)."""
+        from stock_assets.storage.compaction import manifest_path
+
+        try:
+            st = manifest_path(self.lake_root).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns
 
     def _lake_has_files(self) -> bool:
         return any((self.lake_root / "daily_ohlcv").glob("date=*/data.parquet"))
@@ -192,12 +202,11 @@ class Warehouse:
         has_files = self._lake_has_files()
         columns = ", ".join(DAILY_OHLCV)
         if has_files:
-            # The directory comes from the settings: quoted, and its glob characters escaped.
-            literal = glob_literal(str(self.lake_root / "daily_ohlcv"), "date=*/data.parquet")
-            source = (
-                f"SELECT {columns} FROM read_parquet({literal}, hive_partitioning = true, "
-                "union_by_name = true)"
-            )
+            # The daily files, and the compacted ones where a compaction ran (ADR 0025); the
+            # directory comes from the settings: quoted, and its glob characters escaped.
+            from stock_assets.storage import compacted_view
+
+            source = compacted_view.source(self.lake_root, list(DAILY_OHLCV))
         else:
             # An empty glob fails in read_parquet: keep a typed, empty view until data lands.
             typed = ", ".join(f"CAST(NULL AS {_duck_type(t)}) AS {c}" for c, t in DAILY_OHLCV.items())

@@ -10,6 +10,7 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field, field_validator
 
+from stock_assets.defs.automation.compaction import compact_daily_lake
 from stock_assets.defs.prices.sources import PriceSource
 from stock_assets.lib import calendar, config_checks
 from stock_assets.storage import dead_letter, quote_store
@@ -122,10 +123,12 @@ def purge_old_runs(context: dg.OpExecutionContext, config: RunRetentionConfig, r
 @dg.job(
     description=(
         "Weekly maintenance: retry dead-lettered symbols, prune quote snapshots past their retention (30 days), vacuum and "
-        "checkpoint the warehouse, delete runs older than 90 days. The weekly schedule also re-runs the QA checks over the "
+        "checkpoint the warehouse, delete runs older than 90 days, compact the closed periods of the daily lake "
+        "(lake_compaction_job alone). The weekly schedule also re-runs the QA checks over the "
         "past week (qa_recheck_job)."
     ),
     tags={"domain": "operations"},
 )
 def weekly_maintenance_job():
     purge_old_runs(tidy_warehouse(retry_dead_letters()))
+    compact_daily_lake()
