@@ -49,5 +49,12 @@ def test_duckdb_names_the_lock_holder_and_describe_shows_its_command():
              "/usr/bin/python3.11 (PID 17644). See also https://duckdb.org/docs/stable/connect/concurrency")
     assert duckdb_lock_holder(error) == 17644
     assert duckdb_lock_holder("IO Error: disk full") is None
-    mine = describe(os.getpid())
-    assert mine.startswith(f"PID {os.getpid()} (") and "pytest" in mine
+    child = subprocess.Popen([sys.executable, "-c", "import sys; print('up', flush=True); sys.stdin.read()",
+                              "the-lock-holder"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout.readline() == b"up\n"  # exec'd: its own command line, not the parent's
+        shown = describe(child.pid)
+    finally:
+        child.communicate(b"", timeout=30)
+    assert shown.startswith(f"PID {child.pid} (") and shown.endswith(" the-lock-holder)")
+    assert describe(child.pid) == f"PID {child.pid}"  # gone: its command can no longer be read
