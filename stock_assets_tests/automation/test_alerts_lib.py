@@ -4,7 +4,6 @@ import json
 
 from stock_assets.lib.alerting import (
     MAX_DELIVERY_ATTEMPTS,
-    MAX_LOST_KEPT,
     QUIET,
     SEND,
     THROTTLED,
@@ -75,14 +74,13 @@ def test_a_failed_delivery_is_pending_until_the_last_try_then_lost():
 
 def test_pending_alerts_survive_a_cursor_round_trip_and_only_the_newest_lost_are_kept():
     """docs/alerts.md: a lost alert is kept in the cursor's `lost` list, the newest 20."""
-    assert MAX_LOST_KEPT == 20
     c = AlertCursor()
     c.after_delivery(Alert(key="check:a:x", title="t", details="d", rows=3), ["telegram"], attempts=2, now=0)
-    for n in range(MAX_LOST_KEPT + 5):
+    for n in range(25):
         c.after_delivery(Alert(key=f"run:{n}", title="t", details="d"), ["webhook"], MAX_DELIVERY_ATTEMPTS, now=n)
     again = AlertCursor.load(c.dump(now=0, window=HOUR))
     assert again.take_pending() == [(Alert(key="check:a:x", title="t", details="d", rows=3), ["telegram"], 2)]
-    assert [lost["key"] for lost in again.lost] == [f"run:{n}" for n in range(5, MAX_LOST_KEPT + 5)]
+    assert [lost["key"] for lost in again.lost] == [f"run:{n}" for n in range(5, 25)]
 
 
 def test_warn_findings_that_alert_say_why():
