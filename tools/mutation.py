@@ -90,7 +90,7 @@ MAP: dict[str, list[str]] = {
     "storage/dagster_event_log.py": ["storage/test_dagster_event_log.py"],
     "storage/dead_letter.py": ["prices/test_dead_letter.py", "prices/test_dead_letter_skips.py"],
     "storage/io_managers.py": ["storage/test_io_managers.py", "storage/test_lake.py", "storage/test_atomic_writes.py"],
-    "storage/lake.py": ["storage/test_lake.py", "storage/test_atomic_writes.py"],
+    "storage/lake.py": ["storage/test_lake.py", "storage/test_lake_crash.py", "storage/test_atomic_writes.py"],
     "storage/warehouse.py": ["storage/test_warehouse.py"],
     "defs/prices/records.py": ["prices/test_records.py", "prices/test_records_quarantine.py",
                                "prices/test_unit_quarantine.py", "prices/test_dead_letter_skips.py",

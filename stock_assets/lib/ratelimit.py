@@ -84,7 +84,7 @@ class AdaptiveTokenBucket:
         self._grown_at = now
         self._last_cut = -math.inf
         self._cut_sent = -math.inf  # send time of the request whose 429 made the last cut
-        self._cut_from = 0.0  # the rate before that cut
+        self._cut_from = 0.0  # the rate before that cut  # no mutate: read only once a cut has set it
         self._short_at = -math.inf  # when a caller last found no token: we are the bottleneck
         self._pause_until = -math.inf
         self._admitted: list[float] = []  # send times of requests answered other than 429
@@ -196,7 +196,7 @@ class AdaptiveTokenBucket:
             held = False
             if retry_after is not None and retry_after > 0:
                 pause = min(retry_after, self.max_pause)
-                if now + pause > self._pause_until:
+                if now + pause > self._pause_until:  # no mutate: when equal, both branches leave the same state
                     self.paused_s += now + pause - max(now, self._pause_until)
                     self._pause_until = now + pause
                 # each overshoot now costs a whole pause: probe rarely enough that probing

@@ -232,7 +232,7 @@ def _temp_is_orphan(tmp: Path) -> bool:
     try:
         return time.time() - tmp.stat().st_mtime > TEMP_ORPHAN_SECONDS
     except FileNotFoundError:
-        return False  # its writer renamed it meanwhile
+        return False  # its writer renamed it meanwhile  # no mutate: the one caller tests truthiness (None and False alike)
 
 
 def _fsync(path: Path) -> None:

@@ -268,7 +268,7 @@ class Warehouse:
                 conn.register("incoming", frame.to_arrow())
                 cols = ", ".join(frame.columns)
                 conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-                conn.unregister("incoming")
+                conn.unregister("incoming")  # no mutate: the connection closes at the end of the block and the view with it
         return frame.height
 
     def append_rows(self, table: str, frame: pl.DataFrame) -> int:
@@ -279,7 +279,7 @@ class Warehouse:
             conn.register("incoming", frame.to_arrow())
             cols = ", ".join(frame.columns)
             conn.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
-            conn.unregister("incoming")
+            conn.unregister("incoming")  # no mutate: the connection closes at the end of the block and the view with it
         return frame.height
 
 

@@ -49,5 +49,38 @@ def test_duckdb_names_the_lock_holder_and_describe_shows_its_command():
              "/usr/bin/python3.11 (PID 17644). See also https://duckdb.org/docs/stable/connect/concurrency")
     assert duckdb_lock_holder(error) == 17644
     assert duckdb_lock_holder("IO Error: disk full") is None
-    mine = describe(os.getpid())
-    assert mine.startswith(f"PID {os.getpid()} (") and "pytest" in mine
+    child = subprocess.Popen([sys.executable, "-c", "import sys; print('up', flush=True); sys.stdin.read()",
+                              "the-lock-holder"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout.readline() == b"up\n"  # exec'd: its own command line, not the parent's
+        shown = describe(child.pid)
+    finally:
+        child.communicate(b"", timeout=30)
+    assert shown.startswith(f"PID {child.pid} (") and shown.endswith(" the-lock-holder)")
+    assert describe(child.pid) == f"PID {child.pid}"  # gone: its command can no longer be read
+
+
+def test_without_proc_only_the_pid_is_checked(tmp_path, monkeypatch):
+    """macOS has no /proc: the start time is blank, and a PID is alive when a signal 0 reaches
+    it, also when it belongs to another user (PermissionError)."""
+    from stock_assets.lib import processes
+
+    dead = _dead_process()
+    monkeypatch.setattr(processes, "_PROC", tmp_path / "no-proc")
+    me = identify()
+    assert me is not None and me.started == "" and is_gone(me) is False
+    assert identify(dead.pid) is None
+    assert is_gone(ProcessId(me.host, me.boot, dead.pid, "")) is True
+
+    def kill(pid, signal):
+        raise PermissionError(1, "Operation not permitted")
+    monkeypatch.setattr(processes.os, "kill", kill)
+    assert identify(dead.pid) == ProcessId(me.host, me.boot, dead.pid, "")  # exists, under another user
+
+
+def test_without_a_boot_id_the_boot_is_blank_and_the_name_still_round_trips(tmp_path, monkeypatch):
+    from stock_assets.lib import processes
+
+    monkeypatch.setattr(processes, "_BOOT_ID", tmp_path / "no-boot-id")
+    me = identify()
+    assert me.boot == "" and ProcessId.parse(me.text()) == me and is_gone(me) is False

@@ -1,5 +1,6 @@
 """The one retry helper: schedule, jitter bounds, which errors, and giving up."""
 
+import dataclasses
 import random
 
 import pytest
@@ -52,3 +53,12 @@ def test_delay_jitter_stays_within_bounds():
         delay = policy.delay(attempt, rng)
         assert base * 0.8 <= delay <= base * 1.2
     assert RetryPolicy(schedule=(0.0,)).delay(1) == 0.0
+
+
+def test_a_policy_shared_by_many_calls_cannot_be_changed_by_one_of_them():
+    """A policy is a default argument (lib/http.DEFAULT_POLICY): one caller editing it in place
+    would change every later call's waits."""
+    shared = RetryPolicy(schedule=(2.0, 5.0))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shared.schedule = (0.0,)
+    assert shared.max_attempts == 3 and hash(shared) == hash(RetryPolicy(schedule=(2.0, 5.0)))

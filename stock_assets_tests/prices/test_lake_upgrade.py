@@ -76,3 +76,14 @@ def test_an_empty_lake_needs_no_upgrade(tmp_path):
     lake = ParquetLake(tmp_path / "lake")
     assert lake_upgrade.add_missing_columns(lake, "daily_ohlcv", DAILY_OHLCV, lambda c, f: None) == []
     assert not lake_upgrade.marker(lake, "daily_ohlcv").exists()
+
+
+def test_a_file_holding_exactly_the_asked_columns_lacks_none(tmp_path):
+    lake = ParquetLake(tmp_path / "lake")
+    row = {"date": OLD_DAY, "symbol": "AAA", "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0,
+           "adj_close": 1.0, "volume": 1, "provider": "t", "source_ts": None, "ingested_at": None,
+           "run_id": "r", "currency": "USD"}
+    lake.write_partition("daily_ohlcv", OLD_DAY, pl.DataFrame([row], schema=DAILY_OHLCV), DAILY_OHLCV)
+    assert lake_upgrade.files_lacking(lake, "daily_ohlcv", set(DAILY_OHLCV)) == []
+    assert lake_upgrade.files_lacking(lake, "daily_ohlcv", set(DAILY_OHLCV) | {"isin"}) == [
+        lake.partition_path("daily_ohlcv", OLD_DAY)]

@@ -1,5 +1,6 @@
 """The adaptive token bucket and the circuit breaker, on a fake clock (no sleeping)."""
 
+import dataclasses
 import math
 import threading
 
@@ -216,3 +217,128 @@ def test_a_stale_success_does_not_close_an_open_breaker():
     assert breaker.allow() is True  # the probe
     breaker.success()
     assert breaker.state == CLOSED and breaker.closed_again == 1
+
+
+def test_a_partly_refilled_bucket_counts_from_its_last_take_on_a_clock_not_at_zero():
+    clock = Clock()
+    clock.now = 5000.0  # a monotonic clock counts from boot, not from zero
+    bucket = AdaptiveTokenBucket(rate=10, burst_s=0.1, clock=clock)
+    assert bucket.try_acquire() == 0.0
+    clock.now += 0.03
+    assert bucket.try_acquire() == pytest.approx(0.07)
+
+
+def test_a_throttle_refills_first_so_no_token_accrues_for_the_time_before_it():
+    """At 10/s a token was taken at t=0; a 429 at t=5 halves the rate to 5/s and empties the
+    bucket: the next token is due one new interval (0.2 s) later, not at once."""
+    clock = Clock()
+    clock.now = 100.0
+    bucket = AdaptiveTokenBucket(rate=10, burst_s=0.1, min_rate=1, clock=clock)
+    assert bucket.try_acquire() == 0.0
+    clock.now += 5
+    assert bucket.throttled(sent_at=clock.now) is True  # nothing admitted: halved
+    assert bucket.state().rate == 5
+    assert bucket.try_acquire() == pytest.approx(0.2)
+
+
+def test_the_first_token_after_a_retry_after_pause_is_due_exactly_as_it_ends():
+    clock = Clock()
+    clock.now = 10.0
+    bucket = AdaptiveTokenBucket(rate=4, burst_s=0.25, clock=clock)
+    bucket.throttled(sent_at=clock.now, retry_after=2)
+    assert bucket.try_acquire() == 2.0
+    clock.now = 12.0  # the pause is over
+    assert bucket.try_acquire() == 0.0  # a token, taken
+    assert bucket.try_acquire() == pytest.approx(1 / bucket.state().rate)  # and only one
+
+
+def test_a_retry_after_of_one_second_or_less_still_pauses_every_caller():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=50, clock=clock)
+    bucket.throttled(sent_at=clock.now, retry_after=1)
+    assert bucket.try_acquire() == pytest.approx(1.0)
+    assert bucket.state().paused_s == pytest.approx(1.0)
+    bucket.throttled(sent_at=clock.now, retry_after=0)  # no header value: no pause added
+    assert bucket.state().paused_s == pytest.approx(1.0)
+
+
+def test_the_rate_grows_again_one_second_after_a_cut_by_default():
+    """The default `hold` is 1 s: callers that keep waiting after a cut get a faster rate from
+    then on (not after 2 s)."""
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=10, clock=clock)
+    clock.now = 10.0
+    bucket.throttled(sent_at=clock.now)  # nothing admitted: halved to 5/s
+    assert bucket.state().rate == 5
+    for _ in range(15):  # callers waiting for 1.5 s
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate > 5
+
+
+def test_far_below_a_learnt_limit_the_rate_grows_fast_not_at_the_probing_step():
+    """A 429 came back before the answers to the requests sent with it: the cut went to 0.95/s.
+    The late answers show Yahoo admitted 51/s, so the cut is redone to 0.9 x the old 10/s and the
+    limit learnt is 51/s. At 9/s the rate is far below that limit: it grows at `grow` per
+    second, not at the slow `probe` step kept for near the limit."""
+    clock = Clock()
+    clock.now = 1.0
+    bucket = AdaptiveTokenBucket(rate=10, max_rate=200, grow=0.25, probe=0.02, clock=clock)
+    bucket.admitted(0.0)
+    assert bucket.throttled(sent_at=1.0) is True
+    for i in range(50):  # the late answers, sent in the second before the throttled request
+        bucket.admitted(0.01 + i * 0.019)
+    assert bucket.state().limit_estimate == 51 and bucket.state().rate == pytest.approx(9)
+    clock.now += 1.0  # the hold after the cut
+    for _ in range(20):  # 2 s of callers waiting
+        clock.now += 0.1
+        while bucket.try_acquire() == 0.0:
+            pass
+    assert bucket.state().rate == pytest.approx(9 * math.exp(0.25 * 2), rel=0.05)
+
+
+def test_a_lower_estimate_soon_after_a_cut_cuts_again_to_it():
+    """Within a window of a cut only an estimate that says we are still clearly above the
+    limit cuts again, and then straight to margin x that estimate."""
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=100, margin=0.95, clock=clock)
+    _admit(bucket, clock, 20, 1.0)  # 20 admitted in [0, 1)
+    assert bucket.throttled(sent_at=clock.now) is True
+    assert bucket.state().rate == pytest.approx(19)
+    clock.now += 0.5  # of the requests sent in the second before this one, only the ten from 0.5 on count
+    assert bucket.throttled(sent_at=clock.now) is True
+    assert bucket.state().rate == pytest.approx(0.95 * 10)
+    assert bucket.state().throttles == 2
+
+
+def test_an_answer_sent_at_the_same_instant_as_the_throttled_request_redoes_the_cut():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=100, margin=0.95, clock=clock)
+    bucket.admitted(0.0)
+    bucket.throttled(sent_at=0.5)
+    assert bucket.state().rate == pytest.approx(0.95)
+    bucket.admitted(0.5)  # sent together with the throttled one: part of what Yahoo admitted
+    assert bucket.state().rate == pytest.approx(1.9)
+
+
+def test_a_429_for_a_request_sent_at_the_instant_of_the_cut_is_counted():
+    """`in flight before the last cut` means sent before it: a request sent at the very
+    instant of the cut was sent at the new rate, and its 429 is news."""
+    clock = Clock()
+    clock.now = 10.0
+    bucket = AdaptiveTokenBucket(rate=64, min_rate=0.5, clock=clock)
+    assert bucket.throttled(sent_at=9.0) is True  # the cut happens at t=10: halved to 32
+    clock.now = 12.0
+    assert bucket.throttled(sent_at=10.0) is True  # sent at t=10, not before it: halved again
+    assert bucket.state().rate == 16
+
+
+def test_a_state_is_a_snapshot_that_later_throttles_and_its_readers_cannot_change():
+    clock = Clock()
+    bucket = AdaptiveTokenBucket(rate=8, min_rate=1, clock=clock)
+    before = bucket.state()
+    bucket.throttled(sent_at=clock.now)
+    assert (before.rate, before.throttles) == (8, 0) and bucket.state().rate == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        before.rate = 100.0

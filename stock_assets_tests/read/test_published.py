@@ -123,3 +123,36 @@ def test_a_failed_publish_does_not_fail_the_run(offline_resources, instance, dat
     assert any("published copy not refreshed (WarehouseLocked" in m for m in logged)
     with pytest.raises(read.NotPublished):
         read.connect(data_dir=data_dir)
+
+
+def test_publish_checkpoints_first_so_the_copy_holds_what_an_open_connection_wrote(warehouse):
+    """Rows committed on a connection this process still holds sit in the WAL, not in the main
+    file: publishing copies the main file, so it must CHECKPOINT first."""
+    held = duckdb.connect(str(warehouse.path))
+    try:
+        held.execute("INSERT INTO ops.dead_letter VALUES ('HELD', now(), 3, 'YFEMPTY', 'held')")
+        path = published.publish(warehouse)
+    finally:
+        held.close()
+    copy = duckdb.connect(str(path), read_only=True)
+    try:
+        assert copy.execute("SELECT symbol FROM ops.dead_letter").fetchall() == [("HELD",)]
+    finally:
+        copy.close()
+
+
+def test_publish_syncs_the_copy_then_its_folder_and_leaves_no_file_descriptor_open(warehouse, monkeypatch):
+    import os
+
+    synced, real_fsync = [], os.fsync
+
+    def fsync(fd):
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+    monkeypatch.setattr(published.os, "fsync", fsync)
+    open_before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        target = published.publish(warehouse)
+    assert len(os.listdir("/proc/self/fd")) == open_before
+    assert synced[:2] == [synced[0], published.PUBLISHED_DIR] and synced[0].endswith(".tmp")
+    assert len(synced) == 6 and target.exists()

@@ -213,3 +213,25 @@ def test_one_storage_is_shared_by_threads(storage: PooledSqliteEventLogStorage):
         t.join()
     assert errors == []
     assert len(partitions_stored(Path(storage._base_dir))) == 41
+
+
+def _open_db_files(base: str) -> set[str]:
+    found = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(os.path.realpath(base)) and target.endswith(".db"):
+            found.add(target)
+    return found
+
+
+def test_dispose_closes_every_shard_it_kept_open(tmp_path: Path):
+    """An instance that is disposed (a test, the CLI at exit) leaves no SQLite file open."""
+    store = PooledSqliteEventLogStorage(str(tmp_path / "runs"))
+    store.store_event(materialization(RUN_ID, "p0"))
+    assert _open_db_files(store._base_dir)  # kept open between events: the point of the class
+    store.dispose()
+    assert _open_db_files(store._base_dir) == set()
+    assert partitions_stored(tmp_path / "runs") == ["p0"]

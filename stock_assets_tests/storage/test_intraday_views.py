@@ -58,3 +58,23 @@ def test_intraday_fetch_errors_never_count_towards_a_dead_letter(data_dir):
     assert dead_letter.failed_streaks(wh, {"AAA": ("YFEMPTY", "")}) == {}
     wh.append_rows("ops.fetch_errors", rows.with_columns(message=pl.lit("no bars")))
     assert dead_letter.failed_streaks(wh, {"AAA": ("YFEMPTY", "")}) == {"AAA": 3}
+
+
+def test_the_intraday_view_reads_every_interval_and_session_file_of_the_lake(data_dir):
+    from stock_assets.lib.intraday.schema import INTRADAY_BARS
+
+    def bars(interval, day, n):
+        return pl.DataFrame({
+            "ts": [dt.datetime.combine(day, dt.time(14, 30 + i)) for i in range(n)], "session": [day] * n,
+            "symbol": ["AAA"] * n, "interval": [interval] * n, "open": [1.0] * n, "high": [1.0] * n,
+            "low": [1.0] * n, "close": [1.0] * n, "volume": [10] * n, "provider": ["t"] * n,
+            "ingested_at": [None] * n, "run_id": ["r"] * n}, schema=INTRADAY_BARS)
+
+    for interval, day, n in (("1m", D(2024, 6, 3), 3), ("1m", D(2024, 6, 4), 2), ("5m", D(2024, 6, 3), 1)):
+        folder = data_dir / "lake" / "intraday_bars" / f"interval={interval}" / f"date={day.isoformat()}"
+        folder.mkdir(parents=True)
+        bars(interval, day, n).write_parquet(folder / "data.parquet")
+    wh = Warehouse(data_dir / "warehouse.duckdb", data_dir / "lake")
+    wh.ensure_schema()
+    counts = wh.query("SELECT interval, session, count(*) AS n FROM prices.intraday_bars GROUP BY ALL ORDER BY ALL")
+    assert counts.rows() == [("1m", D(2024, 6, 3), 3), ("1m", D(2024, 6, 4), 2), ("5m", D(2024, 6, 3), 1)]

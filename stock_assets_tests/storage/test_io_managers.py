@@ -24,3 +24,16 @@ def test_corporate_actions_outside_the_partition_window_are_refused(tmp_path):
                          "source": ["t"], "ingested_at": [dt.datetime(2024, 6, 4)], "run_id": ["r"]})
     with pytest.raises(dg.Failure, match="1 corporate_actions rows fall outside 2024-06-03..2024-06-03"):
         WarehouseIOManager(data_dir=str(tmp_path)).handle_output(context, late.cast(CORPORATE_ACTIONS))
+
+
+def test_corporate_actions_stored_by_partition_are_read_back_for_that_window_only(tmp_path):
+    manager = WarehouseIOManager(data_dir=str(tmp_path))
+    rows = pl.DataFrame({"symbol": ["A", "B"], "ex_date": [dt.date(2024, 6, 3), dt.date(2024, 6, 4)],
+                         "kind": ["split", "dividend"], "value": [2.0, 0.5], "source": ["t", "t"],
+                         "ingested_at": [dt.datetime(2024, 6, 5)] * 2, "run_id": ["r", "r"]}).cast(CORPORATE_ACTIONS)
+    for day in ("2024-06-03", "2024-06-04"):
+        context = dg.build_output_context(asset_key=dg.AssetKey("corporate_actions"), partition_key=day)
+        manager.handle_output(context, rows.filter(pl.col("ex_date") == dt.date.fromisoformat(day)))
+    loaded = manager.load_input(dg.build_input_context(asset_key=dg.AssetKey("corporate_actions"),
+                                                       partition_key="2024-06-04"))
+    assert loaded.select("symbol", "kind", "value").rows() == [("B", "dividend", 0.5)]

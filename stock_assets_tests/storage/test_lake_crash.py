@@ -2,6 +2,7 @@
 not, and a day's file is on disk (fsync) before it is renamed into place."""
 
 import datetime as dt
+import errno
 import os
 import subprocess
 import sys
@@ -87,3 +88,38 @@ def test_the_temp_file_is_fsynced_before_the_rename_and_the_folder_after(lake, m
     assert (op1, op2, op3) == ("fsync", "replace", "fsync")
     assert synced == renamed and synced.endswith(".tmp")  # the temp file's bytes, before the rename
     assert folder == f"date={DAY.isoformat()}"            # the rename itself, after
+
+
+def test_a_killed_writers_temp_file_is_swept_on_a_host_whose_name_has_dots(lake, monkeypatch):
+    """Hosts are often named `build-7.example.org`: the writer is read from the temp file's name
+    up to its last dot (the uuid), so a dotted host name still identifies a dead writer."""
+    monkeypatch.setattr("stock_assets.lib.processes.this_host", lambda: "build-7.example.org")
+    dead = _temp_of(lake, DAY, _dead_writer())
+    live = _temp_of(lake, DAY, identify().text())
+    assert "build-7.example.org" in dead.name
+
+    assert lake.sweep_temp_files("daily_ohlcv") == [dead]
+    assert not dead.exists() and live.exists()
+
+
+@pytest.mark.parametrize("half_written", [False, True])
+def test_a_write_that_fails_raises_the_real_cause_and_leaves_no_temp_file(lake, monkeypatch, half_written):
+    """The disk fills before a byte is written, or half-way through the file: the caller sees
+    ENOSPC (not a clean-up error about a temp file that never was), no temp file is left, and
+    the stored day is untouched."""
+    lake.write_partitions("daily_ohlcv", [DAY], _bars(DAY), DAILY_OHLCV)
+    before = lake.partition_path("daily_ohlcv", DAY).read_bytes()
+
+    def write_parquet(self, file, *args, **kwargs):
+        if half_written:
+            with open(file, "wb") as handle:
+                handle.write(b"PAR1 half a file")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", write_parquet)
+
+    with pytest.raises(OSError) as err:
+        lake.write_partitions("daily_ohlcv", [DAY], _bars(DAY, ("CCC",)), DAILY_OHLCV)
+    assert err.value.errno == errno.ENOSPC
+    folder = lake.partition_path("daily_ohlcv", DAY).parent
+    assert [p.name for p in folder.iterdir()] == [FILE_NAME]
+    assert lake.partition_path("daily_ohlcv", DAY).read_bytes() == before

@@ -102,3 +102,15 @@ def test_the_executor_records_its_process_and_fails_dead_runs_before_the_steps(i
     assert f"Marked failed by run {run_id} at its start" in failure.message
     logged = [e.user_message for e in instance.all_logs(run_id)]
     assert any("Run dead (daily_prices_job) was STARTED but its process" in m for m in logged)
+
+
+def test_a_dead_run_another_reaper_failed_first_is_not_failed_again(instance, monkeypatch):
+    """Two reapers (the sensor and a run's start) see the same STARTED run: the one that
+    finds it no longer STARTED when it looks again leaves it alone."""
+    _started_run(instance, "dead", _dead_process())
+    instance.report_run_failed(instance.get_run_by_id("dead"), message="failed by the other reaper")
+    started = instance.get_runs  # what the first query saw: still STARTED
+    stale = [r.with_status(dg.DagsterRunStatus.STARTED) for r in started(dg.RunsFilter(run_ids=["dead"]))]
+    monkeypatch.setattr(instance, "get_runs", lambda *a, **k: stale)
+    assert reap_dead_runs(instance, reaper="the test") == []
+    assert len(instance.all_logs("dead", of_type=dg.DagsterEventType.RUN_FAILURE)) == 1

@@ -167,3 +167,74 @@ def test_refresh_views_counts_as_made_for_the_next_ensure_schema(warehouse, data
     warehouse.refresh_views()
     warehouse.ensure_schema()  # the same lake state: not made again
     assert len(made) == 1 and warehouse.count("prices.daily_ohlcv") == 1
+
+
+class _FakeTime:
+    """A monotonic clock that moves only when the code sleeps: a 10-minute wait in no time."""
+
+    def __init__(self):
+        self.now, self.sleeps = 1000.0, []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _always(error: Exception):
+    attempts = []
+
+    def connect(*_args, **_kwargs):
+        attempts.append(1)
+        assert len(attempts) < 10_000, "the wait spins: thousands of attempts without sleeping"
+        raise error
+    return connect
+
+
+def test_a_lock_wait_reports_each_minute_and_gives_up_after_its_bound(data_dir, monkeypatch):
+    """DuckDB's lock error without a PID (another host's process, an older DuckDB): the wait
+    says "another process", is reported once a minute, sleeps at most LOCK_RETRY_MAX_SLEEP
+    between attempts, and fails with WarehouseLocked once lock_wait_seconds have passed."""
+    fake = _FakeTime()
+    monkeypatch.setattr(warehouse_module, "time", fake)
+    monkeypatch.setattr(warehouse_module, "random", SimpleNamespace(random=lambda: 0.5))
+    monkeypatch.setattr(warehouse_module.duckdb, "connect", _always(
+        warehouse_module.duckdb.IOException('IO Error: Could not set lock on file "w.duckdb": Conflicting lock')))
+    reports = []
+    waiting = Warehouse(data_dir / "warehouse.duckdb", lock_wait_seconds=300, on_wait=reports.append)
+
+    with pytest.raises(WarehouseLocked, match=r"stayed locked by another process for 300s\. If that run is stuck"):
+        waiting.count("ops.dead_letter")
+
+    waited = fake.now - 1000.0
+    assert 300 < waited <= 300 + warehouse_module.LOCK_RETRY_MAX_SLEEP
+    assert fake.sleeps and max(fake.sleeps) <= warehouse_module.LOCK_RETRY_MAX_SLEEP and min(fake.sleeps) > 0
+    said = [int(r.split("waiting ")[1].split("s ")[0]) for r in reports]
+    assert len(said) == 4 and 60 <= said[0] < 65  # at about 60, 120, 180, 240 s: once a minute
+    assert all(60 <= later - earlier < 65 for earlier, later in zip(said, said[1:], strict=False))
+    assert all("(at most 300s)" in r and "locked by another process." in r and "Terminate" in r for r in reports)
+
+
+def test_an_open_error_that_is_not_the_lock_is_raised_at_once(data_dir, monkeypatch):
+    fake = _FakeTime()
+    monkeypatch.setattr(warehouse_module, "time", fake)
+    broken = warehouse_module.duckdb.IOException("IO Error: The file is not a valid DuckDB database file!")
+    monkeypatch.setattr(warehouse_module.duckdb, "connect", _always(broken))
+    with pytest.raises(warehouse_module.duckdb.IOException, match="not a valid DuckDB database"):
+        Warehouse(data_dir / "warehouse.duckdb").count("ops.dead_letter")
+    assert fake.sleeps == []  # never waited on: no other process will fix it
+
+
+def test_a_read_of_a_warehouse_not_yet_made_creates_it(data_dir):
+    fresh = Warehouse(data_dir / "new" / "warehouse.duckdb")
+    assert fresh.scalar("SELECT 42") == 42
+    assert fresh.path.exists()
+
+
+def test_scalar_cannot_write_and_append_rows_says_how_many_it_stored(warehouse):
+    with pytest.raises(warehouse_module.duckdb.InvalidInputException, match="read-only"):
+        warehouse.scalar("INSERT INTO ops.dead_letter VALUES ('X', now(), 3, 'YFEMPTY', 'x') RETURNING symbol")
+    assert warehouse.append_rows("ops.fetch_errors", _errors("r1", 2)) == 2
+    assert warehouse.count("ops.dead_letter") == 0 and warehouse.count("ops.fetch_errors") == 2

@@ -6,7 +6,7 @@ import collections
 import pytest
 
 from stock_assets.lib.errors import CodedError, ErrorCode
-from stock_assets.lib.listings import euronext, xetra
+from stock_assets.lib.listings import euronext, futures, xetra
 from stock_assets_tests.conftest import shared_data
 from stock_assets_tests.universe import exchange_files as xf
 
@@ -107,4 +107,54 @@ def test_xetra_columns_are_found_by_name(extra_columns, capitalised):
 def test_xetra_refuses_a_file_without_its_header():
     with pytest.raises(CodedError, match="no header with instrument status") as err:
         xetra.parse("Market:;XETR\nDate Last Update:;08.11.2019\nName;Ticker\nSAP;SAP\n")
+    assert err.value.code == ErrorCode.SCRAPE_LAYOUT
+
+
+MONTHS = [("jan", 1), ("janv", 1), ("feb", 2), ("févr", 2), ("fevr", 2), ("mar", 3), ("mars", 3), ("apr", 4),
+          ("avr", 4), ("may", 5), ("mai", 5), ("jun", 6), ("juin", 6), ("jul", 7), ("juil", 7), ("aug", 8),
+          ("août", 8), ("aout", 8), ("sep", 9), ("sept", 9), ("oct", 10), ("nov", 11), ("dec", 12), ("déc", 12)]
+
+
+def _euronext_dated(date_cell: str, extra_preamble: int = 0) -> str:
+    text = xf.euronext()
+    lines = text.split("\r\n")
+    width = len(xf.EURONEXT_HEADER)
+    extra = ["Note " + str(i) + ";" * (width - 1) for i in range(extra_preamble)]
+    return "\r\n".join([lines[0], "European Equities" + ";" * (width - 1), date_cell + ";" * (width - 1),
+                        *extra, *lines[4:]])
+
+
+@pytest.mark.parametrize("word, month", MONTHS)
+def test_euronext_as_of_date_in_either_language(word, month):
+    _records, as_of, _ = euronext.read_rows(_euronext_dated(f"07-{word}-24"))
+    assert as_of == f"2024-{month:02d}-07"
+    _records, as_of, _ = euronext.read_rows(_euronext_dated(f"07 {word.capitalize()} 2024"))
+    assert as_of == f"2024-{month:02d}-07"
+
+
+def test_euronext_without_a_date_says_so_and_a_sixth_preamble_row_is_read_as_a_row():
+    records, as_of, malformed = euronext.read_rows(_euronext_dated("Last week", extra_preamble=3))
+    assert (as_of, malformed, len(records)) == ("", 0, 8)  # 5 preamble rows: header lines, not data
+    assert euronext.parse(_euronext_dated("Last week")).note == "list as of unknown; 0 malformed rows"
+    records, _, malformed = euronext.read_rows(_euronext_dated("06 Dec 2023", extra_preamble=4))
+    assert (malformed, len(records), records[0]["Name"]) == (0, 9, "Note 3")  # at most 5 preamble rows: the sixth is a row
+
+
+def test_xetra_with_no_active_stock_or_etf_is_a_layout_problem():
+    only_etcs = [("active", "GOLD ETC", "DE000A1E0HR8", "4GLD", "ETC"), ("inactive", "GONE AG", "DE0007654321", "GONE", "CS")]
+    with pytest.raises(CodedError, match="no active common stock or ETF rows") as err:
+        xetra.parse(xf.xetra(only_etcs))
+    assert err.value.code == ErrorCode.SCRAPE_LAYOUT
+
+
+def test_configured_futures_become_rows_once_each_and_the_rest_is_rejected_with_a_reason():
+    parsed = futures.parse("ES=F, gc=f\nES=F,SPY")
+    frame = parsed.frame("futures")
+    assert frame.select("symbol", "yahoo_symbol", "name", "asset_class").rows() == [
+        ("ES=F", "ES=F", "E-mini S&P 500", "future"), ("GC=F", "GC=F", "Gold", "future")]
+    assert [(r.raw, r.reason) for r in parsed.rejected] == [
+        ("SPY", "not a continuous future (expected ROOT=F, e.g. ES=F)")]
+    assert parsed.note == "2 contracts configured"
+    with pytest.raises(CodedError, match="no usable contract") as err:
+        futures.parse("SPY, QQQ")
     assert err.value.code == ErrorCode.SCRAPE_LAYOUT

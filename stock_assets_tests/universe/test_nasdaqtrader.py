@@ -136,3 +136,19 @@ def test_every_file_in_the_shared_folder_is_handled():
                 nasdaqtrader.parse(text)
         else:
             assert nasdaqtrader.parse(text).rows, path
+
+
+def test_repeated_rows_headers_and_footers_are_rejected_with_their_reason_never_listed():
+    """Every row twice, then the whole file again (two downloads concatenated): each symbol
+    once, ETFs as ETFs, and every dropped line recorded as it was written."""
+    syms = ["AAPL", "MSFT", "QQQ"]
+    once = lf.nasdaq_listed(syms, etfs=("QQQ",)).splitlines()
+    doubled = [once[0], *[line for line in once[1:-1] for _ in range(2)], once[-1]]
+    parsed = nasdaqtrader.parse("\n".join(doubled + once) + "\n")
+    frame = parsed.frame("x")
+    assert frame["yahoo_symbol"].to_list() == syms
+    assert frame.filter(frame["symbol"] == "QQQ")[["is_etf", "asset_class"]].row(0) == (True, "etf")
+    reasons = [(r.raw, r.reason.split(":")[0].split(" (")[0]) for r in parsed.rejected]
+    assert ("Symbol", "a repeated header row") in reasons
+    assert [raw for raw, reason in reasons if reason == "duplicate"] == ["AAPL", "MSFT", "QQQ"] * 2
+    assert any(reason.startswith("a footer inside the file") for _, reason in reasons)

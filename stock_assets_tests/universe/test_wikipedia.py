@@ -111,3 +111,37 @@ def test_index_page_in_an_unknown_language_is_refused_naming_the_columns():
     with pytest.raises(CodedError, match="no table with the columns symbol") as err:
         dax40.parse((FIXTURES / "dax_ja.html").read_text())
     assert err.value.code == ErrorCode.SCRAPE_LAYOUT
+
+
+def _page(*tables: str) -> str:
+    return f"<html><body>{''.join(tables)}</body></html>"
+
+
+def _table(rows, table_id=None) -> str:
+    head = "<tr><th>Symbol</th><th>Security</th><th>GICS Sector</th></tr>"
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table{f' id={table_id!r}' if table_id else ''}>{head}{body}</table>"
+
+
+def _nyse(symbol: str) -> str:
+    return f"<a href='https://www.nyse.com/quote/XNYS:{symbol}'>{symbol}</a>"
+
+
+def test_the_constituents_table_wins_over_an_earlier_table_with_the_same_columns():
+    """The page's 'recent changes' table has the same headers and comes first: the table with
+    id="constituents" is the list."""
+    changes = _table([(_nyse("OLD"), "Removed Co", "Energy")])
+    constituents = _table([(_nyse("AAPL"), "Apple", "Information Technology")], table_id="constituents")
+    assert [r["yahoo_symbol"] for r in sp500.parse(_page(changes, constituents)).rows] == ["AAPL"]
+
+
+def test_short_rows_and_repeated_headers_are_rejected_with_what_they_held():
+    rows = [(_nyse("AAPL"), "Apple", "Information Technology"), ("Symbol", "Security", "GICS Sector"),
+            (_nyse("MSFT"), "Microsoft")] + [(_nyse(s), f"{s} Inc", "Energy") for s in ("XOM", "CVX", "COP")]
+    rows += [(_nyse(s), f"{s} Inc", "Energy") for s in ("EOG", "SLB", "OXY", "PSX", "MPC", "VLO", "HAL", "KMI",
+                                                         "WMB", "OKE", "HES", "DVN", "FANG", "CTRA", "APA", "EQT")]
+    parsed = sp500.parse(_page(_table(rows, table_id="constituents")))
+    assert len(parsed.rows) == 20 and "SYMBOL" not in [r["yahoo_symbol"] for r in parsed.rows]
+    assert [(r.raw, r.reason) for r in parsed.rejected] == [
+        ("Symbol", "a repeated header row (two downloads concatenated?), not a symbol"),
+        ("MSFT", "row has 2 cells, expected 3")]
