@@ -119,9 +119,9 @@ def to_major_units(price: float, currency: str | None) -> tuple[float, str | Non
     return price / divisor, major
 
 
-ADJUSTED_VIEW_SQL = """
-CREATE OR REPLACE VIEW prices.daily_ohlcv_adjusted AS
-WITH actions AS (
+# The splits and dividends (with the close before each ex-date) every adjusted view starts from:
+# the daily view below and the intraday one (storage/intraday_views.py) share them.
+ACTION_CTES = """WITH actions AS (
     SELECT DISTINCT symbol, ex_date, kind, value FROM prices.corporate_actions WHERE value > 0
 ), splits AS (
     SELECT symbol, ex_date, value AS ratio FROM actions WHERE kind = 'split'
@@ -129,7 +129,11 @@ WITH actions AS (
     SELECT d.symbol, d.ex_date, d.value AS cash, b.close AS prev_close
     FROM (SELECT * FROM actions WHERE kind = 'dividend') d
     ASOF LEFT JOIN prices.daily_ohlcv b ON d.symbol = b.symbol AND d.ex_date > b.date
-), factors AS (
+)"""
+
+ADJUSTED_VIEW_SQL = """
+CREATE OR REPLACE VIEW prices.daily_ohlcv_adjusted AS
+""" + ACTION_CTES + """, factors AS (
     SELECT b.symbol, b.date,
            coalesce((SELECT product(s.ratio) FROM splits s
                      WHERE s.symbol = b.symbol AND s.ex_date > b.date), 1.0) AS split_factor,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from stock_assets.lib.adjust import MINOR_UNITS
+from stock_assets.lib.adjust import ACTION_CTES, MINOR_UNITS
 from stock_assets.lib.intraday.schema import INTRADAY_BARS
 
 TABLE = "intraday_bars"
@@ -43,15 +43,7 @@ _DIVISOR = "CASE f.currency " + " ".join(f"WHEN '{m}' THEN {d}" for m, (_, d) in
 _MAJOR = "CASE f.currency " + " ".join(f"WHEN '{m}' THEN '{j}'" for m, (j, _) in MINOR_UNITS.items()) + " ELSE f.currency END"
 ADJUSTED_VIEW = """
 CREATE OR REPLACE VIEW prices.intraday_bars_adjusted AS
-WITH actions AS (
-    SELECT DISTINCT symbol, ex_date, kind, value FROM prices.corporate_actions WHERE value > 0
-), splits AS (
-    SELECT symbol, ex_date, value AS ratio FROM actions WHERE kind = 'split'
-), dividends AS (
-    SELECT d.symbol, d.ex_date, d.value AS cash, b.close AS prev_close
-    FROM (SELECT * FROM actions WHERE kind = 'dividend') d
-    ASOF LEFT JOIN prices.daily_ohlcv b ON d.symbol = b.symbol AND d.ex_date > b.date
-), sessions AS (
+""" + ACTION_CTES + """, sessions AS (
     SELECT DISTINCT symbol, session FROM prices.intraday_bars
 ), factors AS (
     SELECT k.symbol, k.session,
