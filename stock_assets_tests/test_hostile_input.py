@@ -8,6 +8,7 @@ import polars as pl
 from stock_assets.defs.universe.sources import Listing, SyntheticUniverseSource, UniverseSource
 from stock_assets.lib.lifecycle import LISTING_COLUMNS
 from stock_assets.lib.symbols import partition_symbols
+from stock_assets.storage import compaction
 from stock_assets.storage.warehouse import Warehouse
 from stock_assets_tests.conftest import files_under, materialize_prices, materialize_universe
 
@@ -84,7 +85,9 @@ def test_hostile_symbols_smuggled_into_rows_do_no_harm(offline_resources, instan
 
     assert wh.scalar("SELECT id FROM x") == 42
     assert files_under(tmp_path) - files_under(data_dir) == outside_before
-    assert [p.name for p in (data_dir / "lake" / "daily_ohlcv").iterdir()] == ["date=2024-06-03"]
+    # nothing but the day's partition and the lock every daily write takes (ADR 0025)
+    assert sorted(p.name for p in (data_dir / "lake" / "daily_ohlcv").iterdir()) == sorted(
+        ["date=2024-06-03", compaction.MANIFEST_LOCK])
     # The synthetic exchange does not know them: recorded as failures, never stored. The day
     # is then short of symbols, so the blocking completeness check fails the run, and only it:
     # the bars were stored before it judged them.
