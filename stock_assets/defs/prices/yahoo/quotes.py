@@ -66,6 +66,11 @@ class YahooQuoteSource(QuoteSource):
     proxy_min_success_share: float = Field(default=0.5, ge=0, le=1, description=(
         "A proxy whose share of good answers over its last 20 falls below this is evicted."))
 
+    # The one way a Yahoo session is built (pacing, breaker, timeouts, proxies): the price
+    # source's, which reads only fields this resource has too.
+    proxy_pool = YahooPriceSource.proxy_pool
+    new_session = YahooPriceSource.new_session
+
     @property
     def provider(self) -> str:
         return "yahoo"
@@ -80,11 +85,8 @@ class YahooQuoteSource(QuoteSource):
                                       max_rate=self.max_requests_per_second, burst_s=self.burst_s)
         breaker = CircuitBreaker(threshold=self.breaker_threshold, cooldown=self.breaker_cooldown_s)
         stop = threading.Event()
-        session = YahooSession(limiter, breaker, stop, base_url=self.base_url, timeout=self.timeout_s,
-                               max_requeues=self.throttle_requeues, storm_after_s=self.throttle_storm_s,
-                               on_event=lambda kind, detail: log(f"yahoo quotes: {kind} {detail}"),
-                               proxy_pool=YahooPriceSource.proxy_pool(self),  # reads the same fields
-                               proxy_fallback_direct=self.proxy_fallback_direct, proxy_wait_s=self.proxy_wait_s)
+        session = self.new_session(limiter, breaker, stop,
+                                   on_event=lambda kind, detail: log(f"yahoo quotes: {kind} {detail}"))
         data = YfData(session=session)
         started = time.monotonic()
         # (batch, attempts so far): a split batch starts afresh, a retried one counts its passes
